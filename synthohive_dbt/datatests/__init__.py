@@ -1,0 +1,70 @@
+"""SQL tests of the synthetic output: emitted from the manifest and profile, run on a target.
+
+::
+
+    tests = emit_tests(manifest, profile)                      # integrity + distribution
+    write_tests(tests, manifest.target_dir, manifest=manifest, target_config=config)
+    result = run_tests(adapter, tests, store_failures=False)   # verdicts, statistics, score
+    write_run_results(result, manifest.target_dir / "run_results.json")
+
+See ``docs/tests.md`` for the tests, their SQL, thresholds and configuration keys.
+"""
+
+from __future__ import annotations
+
+from .dbt_project import scaffold_dbt_project
+from .emit import emit_tests, project_test_settings
+from .model import DISTRIBUTION_KINDS, INTEGRITY_KINDS, EmittedTest
+from .results import (
+    done_line,
+    format_result_line,
+    format_summary,
+    load_run_results,
+    run_results_dict,
+    write_run_results,
+)
+from .runner import (
+    FAILURES_PREFIX,
+    TableSummary,
+    TestResult,
+    TestRunResult,
+    failures_table,
+    filter_tests,
+    render,
+    run_tests,
+)
+from .settings import DEFAULT_THRESHOLDS, Thresholds, column_thresholds, project_thresholds
+from .sqlgen import SOURCE_NAME, render_for_target
+from .writer import dbt_test_text, source_yaml, write_tests
+
+__all__ = [
+    "DEFAULT_THRESHOLDS",
+    "DISTRIBUTION_KINDS",
+    "FAILURES_PREFIX",
+    "INTEGRITY_KINDS",
+    "SOURCE_NAME",
+    "EmittedTest",
+    "TableSummary",
+    "TestResult",
+    "TestRunResult",
+    "Thresholds",
+    "column_thresholds",
+    "dbt_test_text",
+    "done_line",
+    "emit_tests",
+    "failures_table",
+    "filter_tests",
+    "format_result_line",
+    "format_summary",
+    "load_run_results",
+    "project_test_settings",
+    "project_thresholds",
+    "render",
+    "render_for_target",
+    "run_results_dict",
+    "run_tests",
+    "scaffold_dbt_project",
+    "source_yaml",
+    "write_run_results",
+    "write_tests",
+]

@@ -1,0 +1,157 @@
+"""Thresholds and severities of the emitted tests: built-in defaults, project, column.
+
+Three levels, the most specific winning: the defaults below, the project's
+``data_tests:`` mapping in ``shive_project.yml`` (``Manifest.settings["data_tests"]``),
+and a column's ``config.synth`` mapping (``Column.synth``). The key names are the same
+at both levels (see ``docs/tests.md``), so a threshold moves from project to column
+without being renamed.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, fields, replace
+from typing import Any
+
+from ..errors import DataTestError, known_names_hint
+from ..project.model import Severity
+
+#: project-level keys that are not thresholds (``severity`` is unfolded, see below)
+PROJECT_ONLY_KEYS = ("store_failures", "severity")
+SEVERITIES = ("error", "warn")
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """The verdict rules of the distribution tests of one column (or one foreign key)."""
+
+    #: emit distribution tests at all (``false`` turns them off for the scope)
+    distribution: bool = True
+    #: severity of distribution tests: ``warn`` reports, ``error`` fails the run
+    distribution_severity: Severity = "warn"
+    #: severity of integrity tests (keys, not-null, accepted values, checks)
+    integrity_severity: Severity = "error"
+    #: max Kolmogorov-Smirnov statistic against the profiled quantiles (numeric, datetime)
+    ks_threshold: float = 0.2
+    #: max total variation distance against the profiled frequencies (categorical, boolean)
+    tvd_threshold: float = 0.2
+    #: max |synthetic mean - real mean| in units of the real standard deviation
+    mean_tolerance: float = 0.25
+    #: synthetic std / real std must lie within [std_ratio_min, std_ratio_max]
+    std_ratio_min: float = 0.6
+    std_ratio_max: float = 1.6
+    #: max |synthetic null rate - real null rate|
+    null_rate_tolerance: float = 0.05
+    #: max KS statistic between the real and synthetic children-per-parent distributions
+    child_count_ks_threshold: float = 0.15
+    #: max |synthetic - real| Pearson correlation over the numeric column pairs of a table
+    correlation_tolerance: float = 0.3
+
+
+#: keys whose value is a fraction in [0, 1]
+_UNIT_KEYS = ("ks_threshold", "tvd_threshold", "null_rate_tolerance", "child_count_ks_threshold")
+_FIELD_NAMES = tuple(f.name for f in fields(Thresholds))
+#: older or dbt-flavoured spellings accepted for a key
+_ALIASES = {
+    "distribution_tests": "distribution",
+    "tv_threshold": "tvd_threshold",
+    "child_count_threshold": "child_count_ks_threshold",
+}
+
+DEFAULT_THRESHOLDS = Thresholds()
+
+
+def project_thresholds(settings: Mapping[str, Any] | None) -> Thresholds:
+    """Thresholds from the project's ``data_tests:`` mapping over the defaults.
+
+    Unknown keys are errors naming the close ones, since a misspelt threshold would
+    otherwise be silently ignored.
+    """
+    if not settings:
+        return DEFAULT_THRESHOLDS
+    values: dict[str, Any] = {}
+    for key, value in settings.items():
+        if key == "severity":
+            values.update(_severity_mapping(value))
+            continue
+        name = _ALIASES.get(key, key)
+        if name == "store_failures":
+            continue
+        if name not in _FIELD_NAMES:
+            raise DataTestError(
+                f"unknown data_tests setting {key!r}",
+                hint=known_names_hint(key, [*_FIELD_NAMES, *PROJECT_ONLY_KEYS], "setting"),
+                path="shive_project.yml",
+            )
+        values[name] = value
+    return _checked(replace(DEFAULT_THRESHOLDS, **values), where="data_tests")
+
+
+def column_thresholds(base: Thresholds, synth: Mapping[str, Any] | None, *, table: str, column: str) -> Thresholds:
+    """``base`` overridden by the threshold keys of a column's ``config.synth``.
+
+    ``config.synth`` also holds keys of other stages (``kind``, ...), so keys this module
+    does not know are left alone rather than rejected.
+    """
+    if not synth:
+        return base
+    values = {}
+    for key, value in synth.items():
+        name = _ALIASES.get(key, key)
+        if name in _FIELD_NAMES and name != "integrity_severity" and value is not None:
+            values[name] = value
+    if not values:
+        return base
+    return _checked(replace(base, **values), where=f"{table}.{column} config.synth", table=table, column=column)
+
+
+def store_failures_default(settings: Mapping[str, Any] | None) -> bool:
+    """The project's ``data_tests.store_failures`` (False when unset)."""
+    return bool(settings.get("store_failures", False)) if settings else False
+
+
+def _severity_mapping(value: Any) -> dict[str, Any]:
+    """``severity: {integrity: error, distribution: warn}`` as flat keys."""
+    if not isinstance(value, Mapping):
+        raise DataTestError(
+            f"data_tests.severity must be a mapping, got {value!r}",
+            hint="write severity: {integrity: error, distribution: warn}",
+            path="shive_project.yml",
+        )
+    out = {}
+    for group, level in value.items():
+        if group not in ("integrity", "distribution"):
+            raise DataTestError(
+                f"unknown severity group {group!r}",
+                hint=known_names_hint(str(group), ["integrity", "distribution"], "severity group"),
+                path="shive_project.yml",
+            )
+        out[f"{group}_severity"] = level
+    return out
+
+
+def _checked(th: Thresholds, *, where: str, table: str | None = None, column: str | None = None) -> Thresholds:
+    """Raise a DataTestError naming the setting when a value is out of range."""
+
+    def bad(key: str, why: str) -> DataTestError:
+        return DataTestError(
+            f"{where}: {key} = {getattr(th, key)!r} {why}", hint=f"fix {key} in {where}", table=table, column=column
+        )
+
+    if not isinstance(th.distribution, bool):
+        raise bad("distribution", "must be true or false")
+    for key in ("distribution_severity", "integrity_severity"):
+        if getattr(th, key) not in SEVERITIES:
+            raise bad(key, "must be 'error' or 'warn'")
+    for f in fields(Thresholds):
+        value = getattr(th, f.name)
+        if f.type not in ("float", float):
+            continue
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value < 0:
+            raise bad(f.name, "must be a non-negative number")
+        if f.name in _UNIT_KEYS and value > 1:
+            raise bad(f.name, "must be at most 1")
+    if th.std_ratio_min > th.std_ratio_max:
+        raise bad("std_ratio_min", f"is above std_ratio_max ({th.std_ratio_max})")
+    return th

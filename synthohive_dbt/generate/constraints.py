@@ -1,0 +1,260 @@
+"""Declared constraints: enforced while sampling, verified by SQL after writing.
+
+While sampling, :func:`row_predicate` combines the row-level rules a chunk can be
+tested against (``check`` expressions, not-null columns, ``accepted_values``) into
+one SQL predicate that DuckDB evaluates over the chunk; failing rows are resampled.
+:func:`check_bounds` turns simple range checks (``age between 18 and 100``,
+``price > 0``) into numeric bounds the synthesizer clips to.
+
+After a table is written, :func:`verify_table` runs the declared rules as SQL on the
+target: primary key unique and not null, not-null columns, unique columns and keys,
+check expressions, accepted values, and every foreign key against its parent. A
+violation raises :class:`ConstraintViolation`; nothing is waived silently.
+
+Check expressions are SQL the user wrote; they are parsed by sqlglot and must be a
+single scalar expression (no query, no statement) before they reach any engine.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import sqlglot
+from sqlglot import exp
+
+from ..errors import ConstraintViolation, GenerationError
+
+if TYPE_CHECKING:
+    from ..project.model import CheckConstraint, Manifest, Table
+    from ..targets.base import TargetAdapter
+
+logger = logging.getLogger(__name__)
+
+_FORBIDDEN = (exp.Select, exp.Subquery, exp.Query, exp.Command, exp.Create, exp.Drop, exp.Insert)
+
+
+@dataclass(frozen=True)
+class Violation:
+    """One broken rule: what, where, how many rows."""
+
+    rule: str
+    table: str
+    column: str | None
+    count: int
+    hint: str
+
+
+# ---- parsing ----------------------------------------------------------------------------
+def parse_check(check: CheckConstraint, table: str) -> exp.Expression:
+    """The check's expression as a sqlglot tree; a non-scalar expression is an error."""
+    try:
+        tree = sqlglot.parse_one(check.expression, dialect="duckdb")
+    except sqlglot.errors.ParseError as exc:
+        raise GenerationError(
+            f"check {check.expression!r} is not a SQL expression: {exc}",
+            table=table,
+            column=check.column,
+            hint="write a boolean SQL expression over the table's columns",
+        ) from exc
+    if isinstance(tree, _FORBIDDEN) or any(tree.find_all(*_FORBIDDEN)):
+        raise GenerationError(
+            f"check {check.expression!r} must be a plain expression, not a query",
+            table=table,
+            column=check.column,
+            hint="a check may only reference the row's own columns",
+        )
+    return tree
+
+
+def referenced_columns(tree: exp.Expression) -> set[str]:
+    return {c.name for c in tree.find_all(exp.Column)}
+
+
+def accepted_values(table: Table) -> dict[str, list[Any]]:
+    """Column -> its ``accepted_values`` (column- and table-level tests)."""
+    out: dict[str, list[Any]] = {}
+    located = [(t.column, t) for t in table.tests]
+    located += [(t.column or c.name, t) for c in table.columns for t in c.tests]
+    for column, test in located:
+        if test.name == "accepted_values" and column and "values" in test.config:
+            out[column] = list(test.config["values"])
+    return out
+
+
+def _literal(value: Any) -> str:
+    return exp.convert(value).sql(dialect="duckdb")
+
+
+# ---- while sampling ---------------------------------------------------------------------
+def row_predicate(table: Table, available: Iterable[str]) -> str:
+    """One DuckDB predicate of every row rule over ``available`` columns ('' if none).
+
+    A row fails when the predicate is FALSE (NULL passes, as in SQL CHECK).
+    """
+    have = set(available)
+    parts: list[str] = []
+    for check in table.checks:
+        tree = parse_check(check, table.name)
+        if referenced_columns(tree) <= have:
+            parts.append(f"({tree.sql(dialect='duckdb')})")
+    for column in table.columns:
+        if column.name in have and not column.nullable:
+            parts.append(f"({_ident(column.name)} IS NOT NULL)")
+    for name, values in accepted_values(table).items():
+        if name in have and values:
+            # compared as text, as dbt's accepted_values quotes its values by default
+            listed = ", ".join(_literal(str(v)) for v in values)
+            parts.append(f"({_ident(name)} IS NULL OR CAST({_ident(name)} AS VARCHAR) IN ({listed}))")
+    return " AND ".join(parts)
+
+
+def check_bounds(table: Table) -> dict[str, tuple[float | None, float | None]]:
+    """Numeric bounds implied by simple checks: ``c between a and b``, ``c >= a``, ..."""
+    bounds: dict[str, tuple[float | None, float | None]] = {}
+    for check in table.checks:
+        tree = parse_check(check, table.name)
+        for part in _conjuncts(tree):
+            found = _bound(part)
+            if found:
+                name, low, high = found
+                old_low, old_high = bounds.get(name, (None, None))
+                bounds[name] = (_tighter(old_low, low, max), _tighter(old_high, high, min))
+    return bounds
+
+
+def _conjuncts(tree: exp.Expression) -> list[exp.Expression]:
+    tree = tree.unnest()
+    if isinstance(tree, exp.And):
+        return _conjuncts(tree.left) + _conjuncts(tree.right)
+    return [tree]
+
+
+def _bound(node: exp.Expression) -> tuple[str, float | None, float | None] | None:
+    if isinstance(node, exp.Between) and isinstance(node.this, exp.Column):
+        low, high = _number(node.args.get("low")), _number(node.args.get("high"))
+        if low is not None or high is not None:
+            return node.this.name, low, high
+        return None
+    ops = {exp.GTE: "low", exp.GT: "low", exp.LTE: "high", exp.LT: "high"}
+    for kind, side in ops.items():
+        if isinstance(node, kind):
+            left, right = node.left, node.right
+            if isinstance(left, exp.Column) and _number(right) is not None:
+                value = _number(right)
+                return (left.name, value, None) if side == "low" else (left.name, None, value)
+            if isinstance(right, exp.Column) and _number(left) is not None:
+                value = _number(left)
+                return (right.name, None, value) if side == "low" else (right.name, value, None)
+    return None
+
+
+def _number(node: exp.Expression | None) -> float | None:
+    if isinstance(node, exp.Neg) and isinstance(node.this, exp.Literal):
+        inner = _number(node.this)
+        return -inner if inner is not None else None
+    if isinstance(node, exp.Literal) and not node.is_string:
+        try:
+            return float(node.this)
+        except ValueError:
+            return None
+    return None
+
+
+def _tighter(old: float | None, new: float | None, pick: Any) -> float | None:
+    if old is None:
+        return new
+    if new is None:
+        return old
+    return pick(old, new)
+
+
+# ---- after writing ----------------------------------------------------------------------
+def verify_table(adapter: TargetAdapter, manifest: Manifest, table: Table) -> list[Violation]:
+    """Run every declared rule of ``table`` on the target; raise on the first violation."""
+    violations = [v for v in _violations(adapter, manifest, table) if v.count]
+    if violations:
+        first = violations[0]
+        others = "; ".join(f"{v.rule}: {v.count}" for v in violations[1:])
+        message = f"{first.count} generated row(s) of {table.name} break {first.rule}"
+        if others:
+            message += f" (also {others})"
+        error = ConstraintViolation(message, table=table.name, column=first.column, hint=first.hint)
+        error.count = first.count  # type: ignore[attr-defined]
+        raise error
+    return violations
+
+
+def _violations(adapter: TargetAdapter, manifest: Manifest, table: Table) -> Iterable[Violation]:
+    rel = adapter.relation(table.name)
+    q = adapter.quote
+    name = table.name
+    if table.primary_key:
+        keys = ", ".join(q(c) for c in table.primary_key)
+        label = f"primary key ({', '.join(table.primary_key)})"
+        nulls = " OR ".join(f"{q(c)} IS NULL" for c in table.primary_key)
+        yield Violation(f"{label} not null", name, table.primary_key[0],
+                        _count(adapter, f"SELECT count(*) FROM {rel} WHERE {nulls}"),
+                        "keys are generated; report this as a bug")
+        yield Violation(f"{label} unique", name, table.primary_key[0],
+                        _duplicates(adapter, rel, keys), "keys are generated; report this as a bug")
+    for column in table.columns:
+        if not column.nullable and column.name not in table.primary_key:
+            yield Violation(f"not_null {column.name}", name, column.name,
+                            _count(adapter, f"SELECT count(*) FROM {rel} WHERE {q(column.name)} IS NULL"),
+                            "retrain with more epochs, or make the column nullable")
+    for unique in _unique_sets(table):
+        present = " AND ".join(f"{q(c)} IS NOT NULL" for c in unique)
+        yield Violation(f"unique ({', '.join(unique)})", name, unique[0],
+                        _duplicates(adapter, rel, ", ".join(q(c) for c in unique), present),
+                        "declare the column a key so it is generated, not learned")
+    for check in table.checks:
+        tree = parse_check(check, name)
+        sql = tree.sql(dialect=adapter.dialect)
+        yield Violation(f"check {check.name or check.expression!r}", name, check.column,
+                        _count(adapter, f"SELECT count(*) FROM {rel} WHERE ({sql}) IS FALSE"),
+                        "the model rarely meets this check; retrain with more epochs or relax it")
+    for column_name, values in accepted_values(table).items():
+        listed = ", ".join(exp.convert(str(v)).sql(dialect=adapter.dialect) for v in values)
+        yield Violation(f"accepted_values {column_name}", name, column_name,
+                        _count(adapter, f"SELECT count(*) FROM {rel} WHERE {q(column_name)} IS NOT NULL "
+                               f"AND CAST({q(column_name)} AS VARCHAR) NOT IN ({listed})"),
+                        "the real data has other values; add them to accepted_values")
+    for fk in table.foreign_keys:
+        parent = adapter.relation(fk.parent)
+        match = " AND ".join(f"c.{q(a)} = p.{q(b)}" for a, b in zip(fk.columns, fk.parent_columns))
+        present = " AND ".join(f"c.{q(a)} IS NOT NULL" for a in fk.columns)
+        sql = (f"SELECT count(*) FROM {rel} AS c WHERE {present} AND NOT EXISTS "
+               f"(SELECT 1 FROM {parent} AS p WHERE {match})")
+        yield Violation(f"foreign key {fk.name}", name, fk.columns[0], _count(adapter, sql),
+                        "foreign keys are drawn from generated parents; report this as a bug")
+
+
+def _unique_sets(table: Table) -> list[list[str]]:
+    sets = [list(u) for u in table.unique_keys]
+    sets += [[c.name] for c in table.columns if c.unique and [c.name] not in sets]
+    for test in [*table.tests, *(t for c in table.columns for t in c.tests)]:
+        if test.name == "unique" and test.column and [test.column] not in sets:
+            sets.append([test.column])
+    return [s for s in sets if s != table.primary_key]
+
+
+def _duplicates(adapter: TargetAdapter, rel: str, keys: str, where: str = "TRUE") -> int:
+    """Rows beyond the first of each duplicated key value (rows with a null part skipped)."""
+    return _count(
+        adapter,
+        f"SELECT coalesce(sum(n - 1), 0) FROM (SELECT count(*) AS n FROM {rel} WHERE {where} "
+        f"GROUP BY {keys} HAVING count(*) > 1) AS d",
+    )
+
+
+def _count(adapter: TargetAdapter, sql: str) -> int:
+    result = adapter.query(sql)
+    value = result.column(0)[0].as_py() if result.num_rows else 0
+    return int(value or 0)
+
+
+def _ident(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'

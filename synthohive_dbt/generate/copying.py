@@ -1,0 +1,55 @@
+"""``synth: {mode: copy}`` tables: reference rows copied from the real source.
+
+Small lookup tables (currencies, airports, promotions) are copied, keys included, so
+that children can reference them. Declared PII is still honoured: ``fake``, ``hash``
+and ``mask`` columns are replaced in place and ``drop`` columns come out null.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+import duckdb
+import pandas as pd
+import pyarrow as pa
+
+from ..errors import GenerationError
+from ..project.sources import model_relation, quote_identifier
+from .frames import ChunkCaster, arrow_to_frame, query_reader
+
+if TYPE_CHECKING:
+    from ..project.model import Table
+
+
+def copy_batches(
+    con: duckdb.DuckDBPyConnection, table: Table, caster: ChunkCaster, *, chunk_size: int, seed: int
+) -> Iterator[pa.RecordBatch]:
+    """The real rows of ``table`` in a stable order, PII handled, as batches."""
+    columns = ", ".join(quote_identifier(c) for c in table.column_names)
+    order = ", ".join(quote_identifier(c) for c in (table.primary_key or table.column_names))
+    sql = f"SELECT {columns} FROM {model_relation(table.name)} ORDER BY {order}"
+    try:
+        reader = query_reader(con, sql, chunk_size)
+    except duckdb.Error as exc:
+        raise GenerationError(
+            f"cannot read the rows of copy table {table.name}: {str(exc).splitlines()[0]}",
+            table=table.name,
+            hint="check its source (`shive validate`)",
+        ) from exc
+    has_pii = any(c.pii is not None and c.pii.action != "keep" for c in table.columns)
+    for batch in reader:
+        if not has_pii:
+            yield batch
+            continue
+        yield caster.to_batch(_private(arrow_to_frame(batch), table, seed))
+
+
+def _private(frame: pd.DataFrame, table: Table, seed: int) -> pd.DataFrame:
+    from ..privacy import apply_pii
+
+    replaced, _ = apply_pii(frame, table, seed=seed, fake_mode="replace")
+    for column in table.column_names:
+        if column not in replaced.columns:
+            replaced[column] = None
+    return replaced[table.column_names]

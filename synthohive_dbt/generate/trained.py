@@ -1,0 +1,78 @@
+"""A trained table as generation sees it: plan, model, PII plan and linkage, loaded.
+
+Generation reads nothing of the real data for a learned table: everything it needs
+is in ``target/models/<table>/`` (see :mod:`synthohive_dbt.training.artifacts`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from ..errors import ArtifactError, PrivacyError
+from ..training.artifacts import TableArtifacts
+from ..training.plan import TablePlan
+from .linkage import ChildCountModel, SecondaryLinkModel
+
+if TYPE_CHECKING:
+    from ..privacy import PiiPlan
+    from ..project.model import Manifest, Table
+    from ..synth import TableSynthesizer
+
+
+@dataclass
+class PrimaryLink:
+    """The primary parent's foreign key, child-count model and null rate."""
+
+    fk: str
+    counts: ChildCountModel
+    null_rate: float
+
+
+@dataclass
+class TrainedTable:
+    """Everything needed to generate one learned table."""
+
+    table: Table
+    meta: dict[str, Any]
+    plan: TablePlan
+    synth: TableSynthesizer | None
+    pii_plan: PiiPlan | None
+    primary: PrimaryLink | None
+    secondary: dict[str, SecondaryLinkModel]
+    key_specs: dict[str, dict[str, Any]]
+
+    @property
+    def source_rows(self) -> int:
+        return int(self.meta.get("source_rows", 0))
+
+    @property
+    def model_columns(self) -> list[str]:
+        return list(self.meta.get("model_columns", []))
+
+
+def load_trained(manifest: Manifest, table: Table) -> TrainedTable:
+    """Load ``table``'s artifacts; anything missing or corrupt is an ArtifactError."""
+    artifacts = TableArtifacts(manifest.target_path, table.name)
+    meta = artifacts.require_meta()
+    plan = TablePlan.from_dict(meta["plan"])
+    if plan.mode == "copy":
+        return TrainedTable(table, meta, plan, None, None, None, {}, {})
+    from ..privacy import PiiPlan
+    from ..synth import TableSynthesizer
+
+    synth = TableSynthesizer.load(artifacts.model_path)
+    try:
+        pii_plan = PiiPlan.from_dict(artifacts.read_json(artifacts.pii_plan_path))
+    except PrivacyError as exc:
+        raise ArtifactError(str(exc.message), table=table.name, hint=exc.hint) from exc
+    linkage = artifacts.read_json(artifacts.linkage_path)
+    primary = None
+    if linkage.get("primary"):
+        raw = linkage["primary"]
+        primary = PrimaryLink(raw["fk"], ChildCountModel.from_dict(raw["counts"]),
+                              float(raw.get("null_rate", 0.0)))
+    secondary = {name: SecondaryLinkModel.from_dict(doc)
+                 for name, doc in linkage.get("secondary", {}).items()}
+    return TrainedTable(table, meta, plan, synth, pii_plan, primary, secondary,
+                        dict(linkage.get("keys", {})))

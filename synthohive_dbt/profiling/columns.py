@@ -1,0 +1,145 @@
+"""Column statistics of one table: which columns, what kind, and the per-column profile.
+
+The numbers come from a few aggregate queries (:mod:`.moments`, :mod:`.frequencies`)
+over the table's training rows; no row is ever brought to Python. Values that identify
+few rows stay in DuckDB: top values need at least ``min_value_count`` occurrences, and
+columns declared PII keep no literal value at all (no top values, min, max or
+quantiles).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Literal
+
+from ..errors import ProfileError, did_you_mean
+from ..project.model import ColumnKind, Table
+from .frequencies import exact_frequencies, heavy_hitters
+from .moments import compute_moments
+from .sql import fetch_all, quote_ident
+
+if TYPE_CHECKING:
+    from duckdb import DuckDBPyConnection
+
+#: what DuckDB can aggregate a column as, from its type
+TypeFamily = Literal["numeric", "datetime", "boolean", "other"]
+
+_INTEGER_TYPES = {
+    "TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT",
+    "UTINYINT", "USMALLINT", "UINTEGER", "UBIGINT", "UHUGEINT",
+}  # fmt: skip
+_FLOAT_TYPES = {"FLOAT", "REAL", "DOUBLE"}
+
+
+@dataclass(frozen=True)
+class ProfileOptions:
+    """How much literal data a profile may keep, and where it may approximate."""
+
+    #: most frequent values kept per column
+    top_k: int = 50
+    #: a value seen fewer times than this is never written (a value seen once names a row)
+    min_value_count: int = 2
+    #: columns with more (estimated) distinct values get an estimated distinct count and
+    #: sketched top values, so memory does not grow with the column
+    max_exact_distinct: int = 100_000
+    #: tables with more rows get t-digest quantiles instead of exact ones
+    exact_quantiles_up_to: int = 1_000_000
+
+
+@dataclass(frozen=True)
+class ColumnSpec:
+    """A column as profiling sees it: its DuckDB type, modelling kind and PII flag."""
+
+    name: str
+    data_type: str
+    kind: ColumnKind
+    family: TypeFamily
+    pii: bool
+
+    @property
+    def has_moments(self) -> bool:
+        """min/max/mean/std/quantiles apply: a numeric or datetime kind stored as such."""
+        return self.kind in ("numeric", "datetime") and self.kind == self.family
+
+
+def type_family(data_type: str) -> TypeFamily:
+    """How DuckDB type ``data_type`` aggregates: numeric, datetime, boolean or other."""
+    t = data_type.upper().strip()
+    if t == "BOOLEAN":
+        return "boolean"
+    if t in _INTEGER_TYPES or t in _FLOAT_TYPES or t.startswith(("DECIMAL", "NUMERIC")):
+        return "numeric"
+    if t == "DATE" or t.startswith("TIMESTAMP"):
+        return "datetime"
+    return "other"
+
+
+def infer_kind(data_type: str) -> ColumnKind:
+    """The modelling kind of a column the manifest does not describe, from its type."""
+    family = type_family(data_type)
+    return "categorical" if family == "other" else family
+
+
+def column_specs(con: DuckDBPyConnection, table: Table) -> list[ColumnSpec]:
+    """Every column of the model view, with the manifest's kind and PII where declared."""
+    sql = f"DESCRIBE {quote_ident(table.name)}"
+    names_types = [
+        (r[0], r[1]) for r in fetch_all(con, sql, table=table.name, what="describe the model")
+    ]
+    names = [n for n, _ in names_types]
+    for column in table.columns:
+        if column.name not in names:
+            raise ProfileError(
+                f"column {column.name!r} is declared in schema.yml but the model has no such column",
+                table=table.name,
+                column=column.name,
+                hint=did_you_mean(column.name, names) or f"the model's columns: {', '.join(names)}",
+            )
+    declared = {c.name: c for c in table.columns}
+    specs = []
+    for name, data_type in names_types:
+        column = declared.get(name)
+        kind = column.kind if column is not None else infer_kind(data_type)
+        pii = column is not None and column.pii is not None
+        specs.append(ColumnSpec(name, data_type, kind, type_family(data_type), pii))
+    return specs
+
+
+def profile_columns(
+    con: DuckDBPyConnection,
+    table: str,
+    relation: str,
+    specs: list[ColumnSpec],
+    options: ProfileOptions,
+) -> tuple[int, dict[str, dict[str, Any]]]:
+    """Row count and the per-column statistics of ``relation`` (a SELECT statement)."""
+    rows, moments = compute_moments(con, table, relation, specs, options)
+    small = [s for s in specs if moments[s.name].approx_distinct <= options.max_exact_distinct]
+    large = [s for s in specs if s not in small]
+    frequencies = {}
+    if rows:
+        frequencies = exact_frequencies(con, table, relation, small, options)
+        frequencies |= heavy_hitters(con, table, relation, large, options)
+    stats = {}
+    for spec in specs:
+        m = moments[spec.name]
+        distinct, top = frequencies.get(spec.name, (None, []))
+        nulls = rows - m.non_null
+        stats[spec.name] = {
+            "data_type": spec.data_type,
+            "kind": spec.kind,
+            "pii": spec.pii,
+            "null_count": nulls,
+            "null_rate": nulls / rows if rows else 0.0,
+            "distinct_count": m.approx_distinct if distinct is None else distinct,
+            "distinct_exact": distinct is not None,
+            **m.values,
+            "top_values": [] if spec.pii else _top_values(top, m.non_null),
+        }
+    return rows, stats
+
+
+def _top_values(top: list[tuple[str, int]], non_null: int) -> list[dict[str, Any]]:
+    if not non_null:
+        return []
+    return [{"value": v, "count": n, "frequency": n / non_null} for v, n in top]

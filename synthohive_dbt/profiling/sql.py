@@ -1,0 +1,82 @@
+"""Small SQL building blocks for profiling: quoting, key predicates, running a query.
+
+Every identifier that reaches SQL here comes from the project's configuration (a model
+or column name), so it is always quoted with :func:`quote_ident`; no value of real data
+is ever pasted into SQL.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+import duckdb
+
+from ..errors import ProfileError
+
+if TYPE_CHECKING:
+    from duckdb import DuckDBPyConnection
+
+logger = logging.getLogger(__name__)
+
+
+def quote_ident(name: str) -> str:
+    """``name`` as a DuckDB quoted identifier (embedded double quotes doubled)."""
+    return '"' + name.replace('"', '""') + '"'
+
+
+def col(alias: str, name: str) -> str:
+    """``alias."name"``; ``alias`` is always one of this package's own fixed aliases."""
+    return f"{alias}.{quote_ident(name)}"
+
+
+def all_not_null(alias: str, columns: Sequence[str]) -> str:
+    """True when every one of ``columns`` is non-null (a key that can reference a parent)."""
+    return " AND ".join(f"{col(alias, c)} IS NOT NULL" for c in columns)
+
+
+def any_null(alias: str, columns: Sequence[str]) -> str:
+    """True when at least one of ``columns`` is null."""
+    return " OR ".join(f"{col(alias, c)} IS NULL" for c in columns)
+
+
+def keys_equal(left: str, left_cols: Sequence[str], right: str, right_cols: Sequence[str]) -> str:
+    """Column-by-column equality of a (possibly composite) key across two aliases."""
+    return " AND ".join(
+        f"{col(left, lc)} = {col(right, rc)}" for lc, rc in zip(left_cols, right_cols, strict=True)
+    )
+
+
+def key_label(columns: Sequence[str]) -> str:
+    """``(a, b)`` for a composite key, ``a`` for a single column: how messages name a key."""
+    return columns[0] if len(columns) == 1 else "(" + ", ".join(columns) + ")"
+
+
+def fetch_all(con: DuckDBPyConnection, sql: str, *, table: str, what: str) -> list[tuple[Any, ...]]:
+    """Run ``sql`` and return its rows, turning a DuckDB failure into a ProfileError.
+
+    ``what`` says what the query was for ("count the rows", ...), so the message tells
+    the user which step failed rather than only DuckDB's words.
+    """
+    logger.debug("profiling %s: %s\n%s", table, what, sql)
+    try:
+        return con.execute(sql).fetchall()
+    except duckdb.CatalogException as exc:
+        raise ProfileError(
+            f"could not {what}: {_first_line(exc)}",
+            table=table,
+            hint="the model must be registered as a view over its compiled SQL; "
+            "run `shive validate` to check the model and its sources",
+        ) from exc
+    except duckdb.Error as exc:
+        raise ProfileError(
+            f"could not {what}: {_first_line(exc)}",
+            table=table,
+            hint="check that the model's SQL runs against the real data and that its "
+            "source files exist (`shive debug`, `shive validate`)",
+        ) from exc
+
+
+def _first_line(exc: BaseException) -> str:
+    return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__

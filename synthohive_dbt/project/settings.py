@@ -1,0 +1,172 @@
+"""``shive_project.yml``: the validated project file and the synthesis settings it defaults.
+
+The same :class:`SynthSettings` model validates the project-wide ``synth:`` defaults
+and every model's ``config.synth``; a key left out falls through to the next level
+(model SQL ``config()`` > schema yml > shive_project.yml > built-in default).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from .model import ColumnKind, OrphanPolicy, SynthConfig, SynthMode
+
+PROJECT_FILE = "shive_project.yml"
+
+
+class StrictModel(BaseModel):
+    """Base of every YAML model: unknown keys are errors, aliases and names both accepted."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+
+class SynthSettings(StrictModel):
+    """Per-table synthesis settings; every key optional so levels can be merged."""
+
+    mode: SynthMode | None = Field(None, description="learn: CTGAN; copy: copy the table verbatim")
+    rows: int | None = Field(None, ge=0, description="rows to generate")
+    scale: float | None = Field(
+        None, gt=0, description="rows to generate as a multiple of the source rows"
+    )
+    epochs: int | None = Field(None, ge=1)
+    batch_size: int | None = Field(None, ge=2)
+    seed: int | None = None
+    context_columns: list[str] | None = Field(
+        None, description="parent columns the child is conditioned on"
+    )
+    sample_rows: int | None = Field(
+        None, ge=1, description="train on at most this many source rows"
+    )
+    # training settings carried to SynthConfig.extra
+    embedding_dim: int | None = Field(None, ge=1)
+    generator_dim: list[int] | None = None
+    discriminator_dim: list[int] | None = None
+    generator_lr: float | None = Field(None, gt=0)
+    generator_decay: float | None = Field(None, ge=0)
+    discriminator_lr: float | None = Field(None, gt=0)
+    discriminator_decay: float | None = Field(None, ge=0)
+    discriminator_steps: int | None = Field(None, ge=1)
+    pac: int | None = Field(None, ge=1)
+    log_frequency: bool | None = None
+    max_modes: int | None = Field(None, ge=1, description="mixture components per numeric column")
+    count_model: Literal["empirical", "negative_binomial"] | None = None
+    eval_every: int | None = Field(None, ge=1, description="epochs between fidelity checks")
+    patience: int | None = Field(None, ge=1)
+    holdout_fraction: float | None = Field(None, gt=0, lt=1)
+    device: str | None = None
+    chunk_rows: int | None = Field(None, ge=1, description="rows generated per streamed chunk")
+
+    @model_validator(mode="after")
+    def _rows_or_scale(self) -> SynthSettings:
+        if self.rows is not None and self.scale is not None:
+            raise ValueError("set either rows or scale, not both")
+        return self
+
+
+#: keys of SynthSettings that are SynthConfig fields; every other key goes to SynthConfig.extra
+CORE_SYNTH_KEYS = (
+    "mode",
+    "rows",
+    "scale",
+    "epochs",
+    "batch_size",
+    "seed",
+    "context_columns",
+    "sample_rows",
+)
+
+
+class DataTestSettings(StrictModel):
+    """Project-wide settings of the emitted data tests (``data_tests:``)."""
+
+    distribution: bool = Field(True, description="emit distribution tests comparing to the profile")
+    distribution_severity: Literal["error", "warn"] = "warn"
+    ks_threshold: float = Field(
+        0.2, gt=0, le=1, description="max Kolmogorov-Smirnov statistic, numeric/datetime"
+    )
+    tvd_threshold: float = Field(
+        0.2, gt=0, le=1, description="max total variation distance, categorical/boolean"
+    )
+    null_rate_tolerance: float = Field(
+        0.05, ge=0, le=1, description="max absolute difference of null rates"
+    )
+    correlation_tolerance: float = Field(
+        0.3, ge=0, le=2, description="max absolute difference of correlations"
+    )
+    store_failures: bool = False
+
+
+class ColumnThresholds(StrictModel):
+    """A column's ``config.synth``: its kind and overrides of the data-test thresholds."""
+
+    kind: ColumnKind | None = Field(
+        None, description="override the kind derived from the DuckDB type"
+    )
+    distribution: bool | None = Field(
+        None, description="false: no distribution test on this column"
+    )
+    ks_threshold: float | None = Field(None, gt=0, le=1)
+    tvd_threshold: float | None = Field(None, gt=0, le=1)
+    null_rate_tolerance: float | None = Field(None, ge=0, le=1)
+
+
+class PrivacySettings(StrictModel):
+    """Project-wide PII settings (``privacy:``)."""
+
+    detect: bool = Field(True, description="look for undeclared PII by column name and content")
+    secret_env: str = Field(
+        "SHIVE_PII_SECRET", description="env var with the HMAC key for action: hash"
+    )
+    locale: str | None = Field(None, description="default faker locale for action: fake")
+
+
+class ProjectConfig(StrictModel):
+    """The contents of ``shive_project.yml``."""
+
+    name: str
+    version: str | None = None
+    config_version: int | None = Field(None, alias="config-version")
+    profile: str | None = Field(None, description="profile in profiles.yml; defaults to name")
+    model_paths: list[str] = Field(default_factory=lambda: ["models"], alias="model-paths")
+    target_path: str = Field("target", alias="target-path")
+    clean_targets: list[str] | None = Field(None, alias="clean-targets")
+    seed: int = Field(42, description="seed of every random choice, unless --seed is given")
+    vars: dict[str, Any] = Field(default_factory=dict)
+    orphans: OrphanPolicy = "warn"
+    synth: SynthSettings = Field(default_factory=SynthSettings)
+    data_tests: DataTestSettings = Field(default_factory=DataTestSettings)
+    privacy: PrivacySettings = Field(default_factory=PrivacySettings)
+
+    @field_validator("version", mode="before")
+    @classmethod
+    def _version_text(cls, value: Any) -> Any:
+        return str(value) if isinstance(value, (int, float)) else value
+
+    @field_validator("model_paths", "clean_targets", mode="before")
+    @classmethod
+    def _one_path(cls, value: Any) -> Any:
+        return [value] if isinstance(value, str) else value
+
+    @property
+    def profile_name(self) -> str:
+        return self.profile or self.name
+
+
+def merge_synth_layers(*layers: dict[str, Any]) -> dict[str, Any]:
+    """Merge ``synth`` settings, later layers winning; ``rows`` and ``scale`` replace each other."""
+    merged: dict[str, Any] = {}
+    for layer in layers:
+        if "rows" in layer or "scale" in layer:
+            merged.pop("rows", None)
+            merged.pop("scale", None)
+        merged.update(layer)
+    return merged
+
+
+def synth_config(merged: dict[str, Any]) -> SynthConfig:
+    """The SynthConfig of merged settings: core keys as fields, the rest in ``extra``."""
+    core = {k: merged[k] for k in CORE_SYNTH_KEYS if k in merged}
+    extra = {k: v for k, v in merged.items() if k not in CORE_SYNTH_KEYS}
+    return SynthConfig(**core, extra=extra)

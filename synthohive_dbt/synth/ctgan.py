@@ -1,0 +1,140 @@
+"""One epoch of CTGAN: WGAN-GP critic steps and generator steps, with optional context.
+
+A child table's model also sees an encoded *context* (its parent's attributes), appended
+to the generator's and the critic's input. Each step draws its own context rows: the
+critic's fake rows and the generator step take the contexts of freshly drawn training
+rows that match their conditions, never the critic's real batch, so the generator learns
+over the contexts' true spread even when training-by-sampling clumps the critic's batch.
+With a context, a share of the rows (``context_uncond_fraction``) trains with no
+condition and uniformly drawn rows; that is the mode children are sampled in, where the
+context alone steers what is generated.
+"""
+
+from __future__ import annotations
+
+import torch
+
+from .layout import SpanLayout
+from .networks import Discriminator, Generator
+from .sampler import CondDraw, ConditionalSampler
+from .settings import SynthSettings
+from .transformer import DataTransformer, EncodedFrame
+
+
+class CTGANTrainer:
+    """Steps of one model over tensor-held training data."""
+
+    def __init__(
+        self,
+        settings: SynthSettings,
+        transformer: DataTransformer,
+        data: EncodedFrame,
+        context: torch.Tensor | None,
+        generator_net: Generator,
+        critic: Discriminator,
+        optimizers: tuple[torch.optim.Optimizer, torch.optim.Optimizer],
+        rng: torch.Generator,
+    ) -> None:
+        self.settings = settings
+        self.transformer = transformer
+        self.layout: SpanLayout = transformer.layout
+        self.data = data
+        self.context = context
+        self.generator_net = generator_net
+        self.critic = critic
+        self.opt_g, self.opt_d = optimizers
+        self.rng = rng
+        self.device = transformer.device
+        layout = self.layout
+        widths = [layout.discrete_widths[i] for i in layout.cond_columns]
+        self.sampler = ConditionalSampler(
+            data.codes[:, layout.cond_columns], widths, layout.cond_offsets,
+            log_frequency=settings.log_frequency, device=self.device,
+        )
+        spans = [layout.discrete_span[i] for i in layout.cond_columns]
+        self.cond_starts = torch.tensor(
+            [layout.span_start[s] for s in spans], dtype=torch.long, device=self.device
+        )
+        self.active_fraction = 1.0 if context is None else 1.0 - settings.context_uncond_fraction
+        self.batch = settings.batch_size
+        self.steps_per_epoch = max(1, len(data) // settings.batch_size)
+        critic.use_generator(rng)
+
+    # ---- inputs --------------------------------------------------------------------------
+
+    def _conditions(self) -> tuple[CondDraw, torch.Tensor]:
+        draw = self.sampler.draw(self.batch, self.rng, self.active_fraction)
+        return draw, self.sampler.vectors(draw)
+
+    def _join(self, parts: list[torch.Tensor], context_rows: torch.Tensor | None) -> torch.Tensor:
+        if self.context is not None and context_rows is not None:
+            parts = [*parts, self.context[context_rows]]
+        return torch.cat(parts, dim=1)
+
+    def _context_rows(self, draw: CondDraw) -> torch.Tensor | None:
+        """Fresh rows whose contexts go with ``draw``: matching its conditions, drawn
+        independently of any other batch."""
+        if self.context is None:
+            return None
+        return self.sampler.matching_rows(draw, self.rng)
+
+    def _noise(self) -> torch.Tensor:
+        return torch.randn(
+            self.batch, self.settings.embedding_dim, generator=self.rng, device=self.device
+        )
+
+    # ---- steps -----------------------------------------------------------------------------
+
+    def discriminator_step(self) -> torch.Tensor:
+        """One critic update; returns its Wasserstein loss (penalty excluded)."""
+        draw, cond = self._conditions()
+        real_rows = self.sampler.matching_rows(draw, self.rng)
+        real = self.transformer.encode_rows(self.data, real_rows, self.rng)
+        fake_rows = self._context_rows(draw)
+        noise = self._noise()
+        with torch.no_grad():
+            logits = self.generator_net(self._join([noise, cond], fake_rows))
+            fake = self.layout.activate(logits, self.rng, self.settings.gumbel_tau)
+        real_in = self._join([real, cond], real_rows)
+        fake_in = self._join([fake, cond], fake_rows)
+        scores = self.critic(torch.cat([real_in, fake_in]))
+        groups = self.batch // self.critic.pac
+        loss = scores[groups:].mean() - scores[:groups].mean()
+        penalty = self.critic.gradient_penalty(
+            real_in, fake_in, self.rng, self.settings.gradient_penalty
+        )
+        self.opt_d.zero_grad(set_to_none=True)
+        (loss + penalty).backward()
+        self.opt_d.step()
+        return loss.detach()
+
+    def generator_step(self) -> torch.Tensor:
+        """One generator update against the critic plus the conditional loss."""
+        draw, cond = self._conditions()
+        rows = self._context_rows(draw)
+        logits = self.generator_net(self._join([self._noise(), cond], rows))
+        fake = self.layout.activate(logits, self.rng, self.settings.gumbel_tau)
+        self.critic.requires_grad_(False)
+        try:
+            score = self.critic(self._join([fake, cond], rows))
+        finally:
+            self.critic.requires_grad_(True)
+        loss = -score.mean()
+        if self.sampler.n_columns:
+            positions = self.cond_starts[draw.column] + draw.category
+            loss = loss + self.layout.cond_loss(logits, positions, draw.active.float())
+        self.opt_g.zero_grad(set_to_none=True)
+        loss.backward()
+        self.opt_g.step()
+        return loss.detach()
+
+    def run_epoch(self) -> tuple[float, float]:
+        """``steps_per_epoch`` rounds of critic and generator updates; the last losses."""
+        self.generator_net.train()
+        self.critic.train()
+        loss_d = loss_g = torch.zeros(())
+        for _ in range(self.steps_per_epoch):
+            for _ in range(self.settings.discriminator_steps):
+                loss_d = self.discriminator_step()
+            loss_g = self.generator_step()
+        return float(loss_g), float(loss_d)

@@ -1,0 +1,100 @@
+"""The generator and critic of CTGAN, with dropout and penalty drawn from a passed-in
+generator so a seed fixes a whole training run."""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+
+class Residual(nn.Module):
+    """Linear, batch norm, ReLU, and the input concatenated back on."""
+
+    def __init__(self, width_in: int, width_out: int) -> None:
+        super().__init__()
+        self.fc = nn.Linear(width_in, width_out)
+        self.bn = nn.BatchNorm1d(width_out)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return torch.cat([torch.relu(self.bn(self.fc(x))), x], dim=1)
+
+
+class Generator(nn.Module):
+    """Residual layers that grow the input, then a linear map to the data vector's logits."""
+
+    def __init__(self, input_dim: int, widths: tuple[int, ...], data_dim: int) -> None:
+        super().__init__()
+        layers: list[nn.Module] = []
+        dim = input_dim
+        for width in widths:
+            layers.append(Residual(dim, width))
+            dim += width
+        layers.append(nn.Linear(dim, data_dim))
+        self.seq = nn.Sequential(*layers)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.seq(x)
+
+
+class SeededDropout(nn.Module):
+    """Dropout whose masks come from ``self.generator`` rather than torch's global RNG."""
+
+    def __init__(self, p: float) -> None:
+        super().__init__()
+        self.p = p
+        self.generator: torch.Generator | None = None
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if not self.training or self.p == 0:
+            return x
+        keep = torch.rand(x.shape, generator=self.generator, device=x.device) >= self.p
+        return x * keep / (1.0 - self.p)
+
+
+class Discriminator(nn.Module):
+    """A PacGAN critic: ``pac`` rows are judged together as one concatenated sample."""
+
+    def __init__(self, input_dim: int, widths: tuple[int, ...], pac: int) -> None:
+        super().__init__()
+        self.pac = pac
+        self.pac_dim = input_dim * pac
+        layers: list[nn.Module] = []
+        dim = self.pac_dim
+        for width in widths:
+            layers += [nn.Linear(dim, width), nn.LeakyReLU(0.2), SeededDropout(0.5)]
+            dim = width
+        layers.append(nn.Linear(dim, 1))
+        self.seq = nn.Sequential(*layers)
+
+    def use_generator(self, generator: torch.Generator) -> None:
+        for module in self.modules():
+            if isinstance(module, SeededDropout):
+                module.generator = generator
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.seq(x.reshape(-1, self.pac_dim))
+
+    def gradient_penalty(
+        self, real: torch.Tensor, fake: torch.Tensor, generator: torch.Generator, weight: float
+    ) -> torch.Tensor:
+        """WGAN-GP: the critic's gradient norm on points between real and fake, pushed to 1."""
+        groups = real.shape[0] // self.pac
+        alpha = torch.rand(groups, 1, 1, generator=generator, device=real.device)
+        alpha = alpha.expand(groups, self.pac, real.shape[1]).reshape(real.shape)
+        mixed = (alpha * real + (1 - alpha) * fake).requires_grad_(True)
+        scores = self(mixed)
+        (grads,) = torch.autograd.grad(scores.sum(), mixed, create_graph=True)
+        norms = grads.reshape(groups, -1).norm(2, dim=1)
+        return ((norms - 1) ** 2).mean() * weight
+
+
+def build_networks(
+    generator_input: int, data_dim: int, critic_input: int, *, generator_dim: tuple[int, ...],
+    discriminator_dim: tuple[int, ...], pac: int, seed: int, device: torch.device,
+) -> tuple[Generator, Discriminator]:
+    """Both networks, initialised from ``seed`` without touching torch's global RNG state."""
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        gen = Generator(generator_input, generator_dim, data_dim)
+        critic = Discriminator(critic_input, discriminator_dim, pac)
+    return gen.to(device), critic.to(device)

@@ -1,0 +1,155 @@
+"""The target adapter interface: where synthetic tables are written and tested.
+
+An adapter is small: connect, write a table from Arrow record batches (atomically),
+read a table back as record batches, run a query, quote an identifier, and name its
+SQL dialect (a sqlglot dialect name, used to transpile emitted tests). What a target
+can do is declared as class constants, so callers never branch on a target's name.
+"""
+
+from __future__ import annotations
+
+import re
+from abc import ABC, abstractmethod
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, ClassVar
+
+from pydantic import ValidationError
+
+from ..errors import TargetError
+
+if TYPE_CHECKING:
+    import pyarrow as pa
+
+    from .config import TargetConfig
+
+#: a plain SQL name: what a table, schema or database from configuration may be
+PLAIN_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,127}$")
+
+
+def validate_identifier(name: str, what: str = "identifier") -> str:
+    """Return ``name`` if it is a plain SQL name, else raise a TargetError saying why."""
+    if not isinstance(name, str) or not PLAIN_NAME.match(name):
+        raise TargetError(
+            f"{what} {name!r} is not a plain name",
+            hint="use letters, digits and underscores only, starting with a letter or underscore",
+        )
+    return name
+
+
+def _as_config_class(config: TargetConfig, model: type[TargetConfig] | None) -> TargetConfig:
+    """``config`` validated as ``model``; invalid settings are a TargetError naming them."""
+    if model is None or isinstance(config, model):
+        return config
+    try:
+        return model.model_validate(config.model_dump(by_alias=True))
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in err['loc']) or '(target)'}: {err['msg']}"
+            for err in exc.errors()
+        )
+        raise TargetError(
+            f"invalid settings for target type {config.type!r}: {problems}",
+            hint="fix the target's entry under outputs: in profiles.yml",
+        ) from exc
+
+
+class TargetAdapter(ABC):
+    """Base class of every output target."""
+
+    #: the ``type:`` in profiles.yml this adapter serves
+    type: ClassVar[str]
+    #: sqlglot dialect the target's SQL is written in
+    dialect: ClassVar[str] = "duckdb"
+    #: writes of one table become visible all at once (temporary name, then swap)
+    SUPPORTS_ATOMIC_WRITE: ClassVar[bool] = True
+    #: the target can keep failing rows of a test in a table (``--store-failures``)
+    SUPPORTS_STORE_FAILURES: ClassVar[bool] = True
+    #: the target generates large tables itself, in parallel partitions
+    SUPPORTS_DISTRIBUTED_GENERATION: ClassVar[bool] = False
+    #: a view made by :meth:`create_view` outlives the adapter (else it is materialised)
+    SUPPORTS_PERSISTENT_VIEWS: ClassVar[bool] = True
+    #: the pydantic model of this target's settings; a config of another class (e.g. the
+    #: GenericTarget a third-party ``type`` is parsed into) is re-validated with it
+    config_class: ClassVar[type[TargetConfig] | None] = None
+
+    def __init__(self, config: TargetConfig, project_dir: Path) -> None:
+        self.config = _as_config_class(config, self.config_class)
+        self.project_dir = Path(project_dir)
+
+    # ---- lifecycle -------------------------------------------------------------------
+    @abstractmethod
+    def connect(self) -> None:
+        """Open the connection; raise TargetError with a fix when that fails."""
+
+    def close(self) -> None:  # noqa: B027 - optional hook
+        """Release the connection."""
+
+    def __enter__(self) -> TargetAdapter:
+        self.connect()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # ---- data ------------------------------------------------------------------------
+    @abstractmethod
+    def write_table(self, name: str, schema: pa.Schema, batches: Iterable[pa.RecordBatch]) -> int:
+        """Write all ``batches`` as table ``name``, replacing it atomically; return rows written.
+
+        If writing fails part way, the previous table (or none) stays in place.
+        """
+
+    @abstractmethod
+    def read_table(
+        self, name: str, columns: list[str] | None = None, batch_size: int = 65_536
+    ) -> Iterator[pa.RecordBatch]:
+        """Stream table ``name`` (optionally only ``columns``) as record batches.
+
+        Names are checked when this is called, not when the first batch is asked for.
+        """
+
+    @abstractmethod
+    def table_exists(self, name: str) -> bool:
+        """True when a table (or view) ``name`` exists in the target."""
+
+    @abstractmethod
+    def drop_table(self, name: str) -> None:
+        """Remove table (or view) ``name`` if it exists."""
+
+    def list_tables(self) -> list[str]:
+        """Names of the tables and views in the target (staging tables left out)."""
+        raise TargetError(
+            f"the {self.type} target cannot list its tables",
+            hint="implement list_tables() in the adapter",
+        )
+
+    @abstractmethod
+    def query(self, sql: str) -> pa.Table:
+        """Run ``sql`` (in :attr:`dialect`) and return the result."""
+
+    def execute(self, sql: str) -> None:
+        """Run a statement for its effect (default: a query whose result is dropped)."""
+        self.query(sql)
+
+    def create_view(self, name: str, sql: str) -> None:
+        """Create or replace view ``name`` as ``sql`` (used for derived models)."""
+        self.execute(f"CREATE OR REPLACE VIEW {self.relation(name)} AS {sql}")
+
+    def create_table_as(self, name: str, sql: str) -> int:
+        """Materialise ``sql`` as table ``name`` atomically; return its row count."""
+        result = self.query(sql)
+        return self.write_table(name, result.schema, result.to_batches())
+
+    # ---- SQL -------------------------------------------------------------------------
+    def quote(self, identifier: str) -> str:
+        """Quote one identifier for this target's dialect."""
+        return '"' + identifier.replace('"', '""') + '"'
+
+    @abstractmethod
+    def relation(self, name: str) -> str:
+        """The fully qualified, quoted relation of table ``name`` in SQL."""
+
+    def describe(self) -> str:
+        """A one-line description for logs and ``shive debug``."""
+        return f"{self.type} target"

@@ -1,0 +1,72 @@
+"""Arrow record batches on their way into a target: conformed to the declared schema.
+
+Every adapter writes the batches it is given under the schema it is given. A batch
+whose columns come in another order, or in a castable type (int64 for a declared
+int32), is conformed here once, so adapters never guess; anything that cannot be
+conformed is a TargetError naming the table and the columns.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+
+import pyarrow as pa
+
+from ..errors import TargetError
+
+#: prefix of the staging relation (table or file) a write goes to before the swap
+TEMP_PREFIX = "__shive_tmp_"
+
+
+def temp_name(name: str, suffix: str = "") -> str:
+    """The staging name of table ``name``: visibly ours, and still a plain SQL name."""
+    return f"{TEMP_PREFIX}{name}{suffix}"
+
+
+def conform_batch(table: str, batch: pa.RecordBatch, schema: pa.Schema) -> pa.RecordBatch:
+    """``batch`` with exactly the columns, order and types of ``schema``."""
+    if batch.schema.equals(schema):
+        return batch
+    names = list(schema.names)
+    if batch.schema.names != names:
+        missing = [n for n in names if n not in batch.schema.names]
+        extra = [n for n in batch.schema.names if n not in names]
+        if missing or extra:
+            raise TargetError(
+                f"a batch for {table!r} does not match its schema "
+                f"(missing: {missing or 'none'}, unexpected: {extra or 'none'})",
+                hint="the batches written must carry the columns of the declared schema",
+                table=table,
+            )
+        batch = batch.select(names)
+    try:
+        return batch.cast(schema)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError, ValueError) as exc:
+        raise TargetError(
+            f"a batch for {table!r} cannot be cast to its schema: {exc}",
+            hint="generate the columns in the types declared for the table",
+            table=table,
+        ) from exc
+
+
+def conform_batches(
+    table: str, schema: pa.Schema, batches: Iterable[pa.RecordBatch]
+) -> Iterator[pa.RecordBatch]:
+    """Conform each batch lazily; the caller's iterator is consumed one batch at a time.
+
+    A ``pa.Table`` (or anything with ``to_batches``) is accepted as well, for callers
+    that already hold the rows.
+    """
+    source = batches.to_batches() if isinstance(batches, pa.Table) else batches
+    for batch in source:
+        yield conform_batch(table, batch, schema)
+
+
+def rebatch(batches: Iterable[pa.RecordBatch], max_rows: int) -> Iterator[pa.RecordBatch]:
+    """Split batches larger than ``max_rows`` so a reader's batch size is honoured."""
+    for batch in batches:
+        if batch.num_rows <= max_rows:
+            yield batch
+            continue
+        for start in range(0, batch.num_rows, max_rows):
+            yield batch.slice(start, max_rows)

@@ -1,0 +1,321 @@
+"""The Spark target: synthetic tables in a Spark (Hive) catalog, as Parquet/ORC/Delta.
+
+A write saves the batches as a staging table ``__shive_tmp_<name>_<id>`` and then
+swaps it in (drop the old table, ``ALTER TABLE ... RENAME TO``). A failure while the
+staging table is written leaves the previous table untouched and drops the staging
+table; only the two catalog statements of the swap are not one transaction, so a
+crash exactly between them leaves no table (never half of one).
+
+With ``location:`` set, each write goes to a fresh folder
+``<location>/<table>/<write id>`` and the folder of the replaced table is deleted
+after the swap: overwriting ``<location>/<table>`` in place would destroy the
+previous data before the new data is complete.
+
+pyspark is imported lazily (see :mod:`.spark_session`).
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, ClassVar
+
+import pyarrow as pa
+
+from ..errors import TargetError, known_names_hint
+from .base import TargetAdapter, validate_identifier
+from .batches import TEMP_PREFIX, conform_batches, rebatch, temp_name
+from .config import SparkTarget
+from .spark_arrow import arrow_chunks, partition_stream, to_arrow, to_dataframe
+from .spark_session import (
+    build_session,
+    import_pyspark,
+    resolve_location,
+    session_running,
+    spark_error_types,
+    spark_errors,
+)
+
+if TYPE_CHECKING:
+    from pyspark.sql import DataFrame, SparkSession
+
+    from .config import TargetConfig
+
+log = logging.getLogger(__name__)
+
+
+class SparkAdapter(TargetAdapter):
+    """Writes tables into one database of a Spark catalog."""
+
+    type: ClassVar[str] = "spark"
+    dialect: ClassVar[str] = "spark"
+    SUPPORTS_ATOMIC_WRITE: ClassVar[bool] = True
+    SUPPORTS_STORE_FAILURES: ClassVar[bool] = True
+    #: set to True once generation can run on the executors (not yet)
+    SUPPORTS_DISTRIBUTED_GENERATION: ClassVar[bool] = False
+    #: views persist in a Hive metastore (with hive_support: false, for the session only)
+    SUPPORTS_PERSISTENT_VIEWS: ClassVar[bool] = True
+    #: rows per Spark DataFrame a write sends from the driver (bounds driver memory)
+    WRITE_CHUNK_ROWS: ClassVar[int] = 500_000
+
+    config_class: ClassVar[type[TargetConfig]] = SparkTarget
+    config: SparkTarget
+
+    def __init__(
+        self, config: TargetConfig, project_dir: Path, session: SparkSession | None = None
+    ) -> None:
+        """``session``: an already running SparkSession to use (and not stop on close)."""
+        super().__init__(config, project_dir)
+        self.database = validate_identifier(self.config.database, "database")
+        for table in self.config.partition_by:
+            validate_identifier(table, "table name in partition_by")
+        self.write_chunk_rows = self.WRITE_CHUNK_ROWS
+        self._session = session
+        self._owns_session = False
+        self._database_ready = False
+
+    # ---- lifecycle -------------------------------------------------------------------
+    def connect(self) -> None:
+        """Start or join the SparkSession and create the database if it is missing."""
+        import_pyspark()
+        if self._session is None:
+            self._owns_session = self.config.method == "session" and not session_running()
+            self._session = build_session(self.config, self.project_dir)
+        if not self._database_ready:
+            with spark_errors("creating the database"):
+                self._session.sql(f"CREATE DATABASE IF NOT EXISTS {self.quote(self.database)}")
+            self._database_ready = True
+
+    def close(self) -> None:
+        """Stop the session if this adapter started it; a session passed in stays up."""
+        if self._session is not None and self._owns_session:
+            self._session.stop()
+        self._session = None
+        self._owns_session = False
+        self._database_ready = False
+
+    @property
+    def spark(self) -> SparkSession:
+        """The SparkSession (connecting on first use), for distributed work on this target."""
+        if self._session is None or not self._database_ready:
+            self.connect()
+        return self._session  # type: ignore[return-value]
+
+    def describe(self) -> str:
+        where = self.config.connect_url if self.config.method == "connect" else self.config.master
+        return f"spark target {where} (database {self.database}, {self.config.file_format})"
+
+    # ---- SQL -------------------------------------------------------------------------
+    def quote(self, identifier: str) -> str:
+        return "`" + identifier.replace("`", "``") + "`"
+
+    def relation(self, name: str) -> str:
+        validate_identifier(name, "table name")
+        return f"{self.quote(self.database)}.{self.quote(name)}"
+
+    def query(self, sql: str) -> pa.Table:
+        """Run Spark SQL and collect the result to the driver as Arrow."""
+        with spark_errors("query"):
+            return to_arrow(self.spark.sql(sql))
+
+    def execute(self, sql: str) -> None:
+        """Run a statement (DDL runs at once; a bare SELECT is only planned)."""
+        with spark_errors("statement"):
+            self.spark.sql(sql)
+
+    # ---- catalog ---------------------------------------------------------------------
+    def _table_type(self, name: str) -> str | None:
+        """'MANAGED', 'EXTERNAL', 'VIEW', ... or None when ``name`` does not exist."""
+        qualified = f"{self.database}.{name}"
+        with spark_errors("catalog lookup", table=name):
+            if not self.spark.catalog.tableExists(qualified):
+                return None
+            return self.spark.catalog.getTable(qualified).tableType
+
+    def table_exists(self, name: str) -> bool:
+        validate_identifier(name, "table name")
+        return self._table_type(name) is not None
+
+    def list_tables(self) -> list[str]:
+        """Tables and views in the database (Spark lowercases names), staging left out."""
+        with spark_errors("listing tables"):
+            tables = self.spark.catalog.listTables(self.database)
+        return sorted(
+            t.name for t in tables if not t.isTemporary and not t.name.startswith(TEMP_PREFIX)
+        )
+
+    def drop_table(self, name: str) -> None:
+        """Drop table or view ``name``; data this target wrote under ``location`` goes too."""
+        validate_identifier(name, "table name")
+        location = self._owned_location(name)
+        self._drop_relation(name)
+        if location:
+            self._delete_path(location)
+
+    def _drop_relation(self, name: str) -> None:
+        kind = self._table_type(name)
+        if kind is None:
+            return
+        keyword = "VIEW" if kind == "VIEW" else "TABLE"
+        with spark_errors("drop", table=name):
+            self.spark.sql(f"DROP {keyword} IF EXISTS {self.relation(name)}")
+
+    # ---- writing ---------------------------------------------------------------------
+    def write_table(self, name: str, schema: pa.Schema, batches: Iterable[pa.RecordBatch]) -> int:
+        """Send ``batches`` to Spark in chunks of :attr:`write_chunk_rows`, then swap."""
+        validate_identifier(name, "table name")
+        self._check_partitions(name, schema.names)
+        chunks = arrow_chunks(conform_batches(name, schema, batches), schema, self.write_chunk_rows)
+        return self._write_staged(name, (to_dataframe(self.spark, c) for c in chunks))
+
+    def write_dataframe(self, name: str, df: DataFrame) -> int:
+        """Write a Spark DataFrame as table ``name``, atomically as :meth:`write_table`.
+
+        For data that is already in Spark (derived models, distributed generation):
+        nothing is collected to the driver.
+        """
+        validate_identifier(name, "table name")
+        self._check_partitions(name, df.columns)
+        return self._write_staged(name, iter([df]))
+
+    def _write_staged(self, name: str, frames: Iterator[DataFrame]) -> int:
+        staging = temp_name(name[:100], "_" + uuid.uuid4().hex[:8])
+        path = self._write_path(name)
+        done = False
+        try:
+            for index, df in enumerate(frames):
+                self._save(df, name, staging, path, append=index > 0)
+            with spark_errors("counting rows", table=name):
+                rows = self.spark.table(self.relation(staging)).count()
+            self._swap(name, staging)
+            done = True
+        finally:
+            if not done:
+                self._discard(staging, path)
+        log.debug("wrote %d rows to %s", rows, self.relation(name))
+        return rows
+
+    def _save(self, df: DataFrame, name: str, staging: str, path: str | None, append: bool) -> None:
+        """Save ``df`` as (or append it to) the staging table of ``name``."""
+        writer = df.write.format(self.config.file_format).mode("append" if append else "overwrite")
+        partitions = self.config.partition_by.get(name, [])
+        if partitions:
+            writer = writer.partitionBy(*partitions)
+        if path and not append:
+            writer = writer.option("path", path)
+        with spark_errors("write", table=name):
+            writer.saveAsTable(self.relation(staging))
+
+    def _swap(self, name: str, staging: str) -> None:
+        """Replace ``name`` by the staging table, then delete the replaced table's folder."""
+        replaced = self._owned_location(name)
+        self._drop_relation(name)
+        with spark_errors("rename", table=name):
+            self.spark.sql(f"ALTER TABLE {self.relation(staging)} RENAME TO {self.relation(name)}")
+        if replaced:
+            try:
+                self._delete_path(replaced)
+            except TargetError as exc:  # the new table is in place; old files are only litter
+                log.warning("could not delete %s of the replaced table: %s", replaced, exc)
+
+    def _discard(self, staging: str, path: str | None) -> None:
+        """Remove what a failed write left; report (never raise over) the original error."""
+        try:
+            self.spark.sql(f"DROP TABLE IF EXISTS {self.relation(staging)}")
+            if path:
+                self._delete_path(path)
+        except spark_error_types() as exc:
+            log.warning("could not remove staging table %s after a failed write: %s", staging, exc)
+
+    def _check_partitions(self, name: str, columns: list[str]) -> None:
+        for column in self.config.partition_by.get(name, []):
+            if column not in columns:
+                raise TargetError(
+                    f"partition_by names column {column!r}, which table {name!r} does not have",
+                    hint=known_names_hint(column, columns, "column"),
+                    table=name,
+                    column=column,
+                )
+
+    # ---- external locations ----------------------------------------------------------
+    def _location_root(self, name: str) -> str | None:
+        if not self.config.location:
+            return None
+        root = resolve_location(self.config.location, self.project_dir)
+        return root.rstrip("/") + "/" + name
+
+    def _write_path(self, name: str) -> str | None:
+        root = self._location_root(name)
+        return f"{root}/w{uuid.uuid4().hex[:12]}" if root else None
+
+    def _owned_location(self, name: str) -> str | None:
+        """The folder of table ``name`` if this target wrote it under ``location``."""
+        root = self._location_root(name)
+        if root is None or self._table_type(name) != "EXTERNAL":
+            return None
+        with spark_errors("describe", table=name):
+            rows = self.spark.sql(f"DESCRIBE TABLE EXTENDED {self.relation(name)}").collect()
+        location = next((r.data_type for r in rows if r.col_name == "Location"), None)
+        if location and _strip_file_scheme(location).startswith(_strip_file_scheme(root) + "/"):
+            return location
+        return None
+
+    def _delete_path(self, location: str) -> None:
+        """Delete a folder through Hadoop's FileSystem (classic sessions only)."""
+        jvm = getattr(self.spark, "_jvm", None)
+        if jvm is None:
+            log.warning("Spark Connect cannot delete files: %s is left behind", location)
+            return
+        with spark_errors("deleting old files"):
+            path = jvm.org.apache.hadoop.fs.Path(location)
+            conf = self.spark.sparkContext._jsc.hadoopConfiguration()
+            path.getFileSystem(conf).delete(path, True)
+
+    # ---- reading ---------------------------------------------------------------------
+    def read_table(
+        self, name: str, columns: list[str] | None = None, batch_size: int = 65_536
+    ) -> Iterator[pa.RecordBatch]:
+        """Stream table ``name`` to the driver one partition at a time."""
+        validate_identifier(name, "table name")
+        if not self.table_exists(name):
+            raise TargetError(
+                f"table {name!r} does not exist in {self.describe()}",
+                hint=known_names_hint(name.lower(), self.list_tables(), "table"),
+                table=name,
+            )
+        with spark_errors("read", table=name):
+            df = self.spark.table(self.relation(name))
+        for column in columns or []:
+            if column not in df.columns:
+                raise TargetError(
+                    f"table {name!r} has no column {column!r}",
+                    hint=known_names_hint(column, df.columns, "column"),
+                    table=name,
+                    column=column,
+                )
+        if columns is not None:
+            df = df.select(*[self.quote(c) for c in columns])
+        return rebatch(partition_stream(df), batch_size)
+
+    # ---- derived models --------------------------------------------------------------
+    def create_view(self, name: str, sql: str) -> None:
+        """Create or replace view ``name``, replacing a table of that name."""
+        if self._table_type(name) not in (None, "VIEW"):
+            self.drop_table(name)
+        with spark_errors("create view", table=name):
+            self.spark.sql(f"CREATE OR REPLACE VIEW {self.relation(name)} AS {sql}")
+
+    def create_table_as(self, name: str, sql: str) -> int:
+        """Materialise ``sql`` as table ``name`` on the cluster (nothing on the driver)."""
+        with spark_errors("create table", table=name):
+            df = self.spark.sql(sql)
+        return self.write_dataframe(name, df)
+
+
+def _strip_file_scheme(location: str) -> str:
+    for scheme in ("file://", "file:"):
+        if location.startswith(scheme):
+            return location[len(scheme) :]
+    return location

@@ -1,0 +1,367 @@
+"""Train every synth table of a project, parents first: :func:`train_project`.
+
+Per table, in graph order:
+
+1. plan the table (:mod:`.plan`): keys out, primary parent and its context columns;
+2. fingerprint its inputs (:mod:`.fingerprint`); a table whose ``meta.json`` carries the
+   same fingerprint is reused, not retrained;
+3. read the training rows in DuckDB: the child's rows joined to the primary parent's
+   context columns, orphans handled per policy, a seeded hash sample of at most
+   ``synth.sample_rows`` rows, keys dropped;
+4. the privacy step (:func:`~synthohive_dbt.privacy.apply_pii`);
+5. fit the synthesizer, checkpointing and resuming (:mod:`.fitting`);
+6. fit the linkage models and key shapes (:mod:`.linking`);
+7. write the artifacts, ``meta.json`` last (:mod:`.artifacts`).
+
+``mode: copy`` tables get a ``meta.json`` only: they are copied from the real source at
+generation time.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any, Literal
+
+import duckdb
+import pandas as pd
+
+from ..errors import ShiveError, TrainingError
+from ..generate.constraints import check_bounds
+from ..generate.frames import arrow_to_frame, query_arrow
+from ..profiling.relations import parent_relation_sql, training_relation_sql
+from ..profiling.sql import col, keys_equal, quote_ident
+from ..project.model import Manifest, Table
+from .artifacts import ARTIFACT_FORMAT_VERSION, TableArtifacts
+from .fingerprint import data_fingerprint, digest, table_inputs
+from .fitting import FitRequest, fit_model
+from .linking import fit_linkage
+from .plan import TablePlan, default_context_columns, foreign_key, plan_table
+
+logger = logging.getLogger(__name__)
+
+TrainStatus = Literal["trained", "resumed", "reused", "copy", "skipped", "error"]
+_CTX = "__shive_ctx_"
+#: SynthConfig fields that are not CTGAN settings
+_PIPELINE_KEYS = {"mode", "rows", "scale", "seed", "context_columns", "sample_rows",
+                  "primary_parent", "checkpoint_every"}
+
+
+@dataclass
+class TableTrainResult:
+    """What training did with one table."""
+
+    name: str
+    status: TrainStatus
+    seconds: float = 0.0
+    rows: int = 0  # training rows read
+    epochs: int = 0
+    resumed_from: int = 0
+    best_score: float | None = None
+    fingerprint: str | None = None
+    artifact_dir: str | None = None
+    message: str = ""
+    error: ShiveError | None = field(default=None, repr=False)
+
+
+def train_project(
+    manifest: Manifest,
+    con: duckdb.DuckDBPyConnection,
+    profile: dict[str, Any] | None,
+    *,
+    tables: Iterable[str] | None = None,
+    full_refresh: bool = False,
+    seed: int,
+    progress: bool = True,
+    fail_fast: bool = True,
+    on_start: Callable[[str, int, int], None] | None = None,
+    on_table: Callable[[TableTrainResult], None] | None = None,
+) -> list[TableTrainResult]:
+    """Train the synth tables of ``manifest`` (those in ``tables``, or all) parents first.
+
+    ``con`` is the real-data connection (:func:`~synthohive_dbt.project.sources.open_real_connection`);
+    ``profile`` the ``profile.json`` document (numeric bounds). ``on_start(name, i, n)``
+    and ``on_table(result)`` report progress. With ``fail_fast`` the first failing
+    table raises; otherwise it is reported with status ``error`` and its descendants
+    are ``skipped``.
+    """
+    run = _Run(manifest, con, profile or {}, seed=seed, full_refresh=full_refresh, progress=progress)
+    wanted = set(tables) if tables is not None else None
+    selected = [t for t in manifest.synth_tables() if wanted is None or t.name in wanted]
+    results: list[TableTrainResult] = []
+    failed: set[str] = set()
+    for index, table in enumerate(selected, start=1):
+        if on_start:
+            on_start(table.name, index, len(selected))
+        result = _train_or_skip(run, table, failed, fail_fast)
+        if result.status in ("error", "skipped"):
+            failed.add(table.name)
+        results.append(result)
+        if on_table:
+            on_table(result)
+    return results
+
+
+def _train_or_skip(run: _Run, table: Table, failed: set[str], fail_fast: bool) -> TableTrainResult:
+    upstream = sorted(set(run.manifest.parents(table.name)) & failed)
+    if upstream:
+        return TableTrainResult(table.name, "skipped", message=f"parent {upstream[0]} failed")
+    started = time.perf_counter()
+    try:
+        result = run.train(table)
+    except ShiveError as exc:
+        if fail_fast:
+            raise
+        logger.error("%s: %s", table.name, exc)
+        return TableTrainResult(table.name, "error", seconds=time.perf_counter() - started,
+                                message=str(exc), error=exc)
+    result.seconds = time.perf_counter() - started
+    return result
+
+
+def table_seed(seed: int, table: Table) -> int:
+    """The table's own seed: ``synth.seed``, else derived from the run seed and its name."""
+    if table.synth.seed is not None:
+        return int(table.synth.seed)
+    raw = hashlib.sha256(f"{int(seed)}:{table.name}".encode()).digest()
+    return int.from_bytes(raw[:4], "little")
+
+
+def synth_settings(table: Table) -> Any:
+    """The table's CTGAN settings (``config.synth`` minus the pipeline's own keys)."""
+    from ..synth import SynthSettings
+
+    values = {"epochs": table.synth.epochs, "batch_size": table.synth.batch_size}
+    values.update({k: v for k, v in table.synth.extra.items() if k not in _PIPELINE_KEYS})
+    return SynthSettings.from_mapping(values)
+
+
+class _Run:
+    """State shared by the tables of one ``train_project`` call."""
+
+    def __init__(
+        self,
+        manifest: Manifest,
+        con: duckdb.DuckDBPyConnection,
+        profile: dict[str, Any],
+        *,
+        seed: int,
+        full_refresh: bool,
+        progress: bool,
+    ) -> None:
+        self.manifest = manifest
+        self.con = con
+        self.profile = profile
+        self.seed = int(seed)
+        self.full_refresh = full_refresh
+        self.progress = progress
+        self._data_fps: dict[str, dict[str, Any]] = {}
+
+    # ---- one table -------------------------------------------------------------------
+    def train(self, table: Table) -> TableTrainResult:
+        artifacts = TableArtifacts(self.manifest.target_path, table.name)
+        plan = plan_table(self.manifest, table, self._context_columns(table))
+        settings = synth_settings(table) if plan.mode == "learn" else None
+        seed = table_seed(self.seed, table)
+        inputs = table_inputs(
+            table, plan, self.data_fingerprint(table.name), self._parent_fingerprints(table),
+            seed=seed, settings=settings.model_dump(mode="json") if settings else {},
+        )
+        inputs["sample_rows"] = table.synth.sample_rows
+        fingerprint = digest(inputs)
+        if self.full_refresh:
+            artifacts.clear()
+        elif self._is_current(artifacts, fingerprint):
+            logger.info("%s: unchanged, reusing its model", table.name)
+            return TableTrainResult(table.name, "reused", fingerprint=fingerprint,
+                                    artifact_dir=str(artifacts.dir))
+        artifacts.invalidate()
+        if plan.mode == "copy":
+            self._write_meta(artifacts, table, plan, inputs, fingerprint, {})
+            return TableTrainResult(table.name, "copy", fingerprint=fingerprint,
+                                    artifact_dir=str(artifacts.dir))
+        return self._learn(table, plan, settings, seed, inputs, fingerprint, artifacts)
+
+    def _learn(
+        self,
+        table: Table,
+        plan: TablePlan,
+        settings: Any,
+        seed: int,
+        inputs: dict[str, Any],
+        fingerprint: str,
+        artifacts: TableArtifacts,
+    ) -> TableTrainResult:
+        from ..privacy import apply_pii
+
+        frame, context = self._training_rows(table, plan, seed)
+        frame, pii_plan = apply_pii(frame, table, seed=seed)
+        request = FitRequest(
+            frame=frame,
+            context=context,
+            settings=settings,
+            seed=seed,
+            column_kinds={c: table.column(c).kind for c in frame.columns},
+            context_kinds=self._context_kinds(table, plan),
+            bounds=self._bounds(table, list(frame.columns)),
+            fingerprint=fingerprint,
+            checkpoint_every=table.synth.extra.get("checkpoint_every"),
+            progress=self.progress,
+        )
+        synth, resumed_from = fit_model(request, artifacts)
+        linkage = fit_linkage(
+            self.con, self.manifest, table, plan,
+            value_columns=list(frame.columns), context_for=self._link_attributes(table), seed=seed,
+        )
+        with artifacts.staging(artifacts.model_path) as tmp:
+            synth.save(tmp)
+        artifacts.write_json(artifacts.pii_plan_path, pii_plan.to_dict())
+        artifacts.write_json(artifacts.linkage_path, linkage)
+        extra = {"training_rows": len(frame), "model_columns": list(frame.columns),
+                 "epochs_trained": synth.epochs_trained, "best_score": synth.best_score}
+        self._write_meta(artifacts, table, plan, inputs, fingerprint, extra)
+        artifacts.clear_checkpoint()
+        status: TrainStatus = "resumed" if resumed_from else "trained"
+        return TableTrainResult(
+            table.name, status, rows=len(frame), epochs=synth.epochs_trained,
+            resumed_from=resumed_from, best_score=synth.best_score,
+            fingerprint=fingerprint, artifact_dir=str(artifacts.dir),
+        )
+
+    # ---- inputs ----------------------------------------------------------------------
+    def data_fingerprint(self, name: str) -> dict[str, Any]:
+        """Row count and hash aggregate of a table's training relation (cached per run)."""
+        if name not in self._data_fps:
+            sql = training_relation_sql(self.manifest, name)
+            self._data_fps[name] = data_fingerprint(self.con, sql, table=name)
+        return self._data_fps[name]
+
+    def _parent_fingerprints(self, table: Table) -> dict[str, str]:
+        return {p: digest(self.data_fingerprint(p)) for p in self.manifest.parents(table.name)
+                if self.manifest.tables[p].materialized == "synth"}
+
+    def _is_current(self, artifacts: TableArtifacts, fingerprint: str) -> bool:
+        meta = artifacts.read_meta()
+        if meta is None or meta.get("fingerprint") != fingerprint:
+            return False
+        return meta.get("plan", {}).get("mode") == "copy" or artifacts.model_path.exists()
+
+    def _context_columns(self, table: Table) -> list[str]:
+        """The primary parent's columns the child is conditioned on."""
+        if table.synth.mode == "copy" or not table.foreign_keys:
+            return []
+        probe = plan_table(self.manifest, table)
+        if probe.primary_fk is None:
+            return []
+        parent = self.manifest.tables[foreign_key(table, probe.primary_fk).parent]
+        return self._safe_attributes(parent, table.synth.context_columns, child=table.name)
+
+    def _safe_attributes(self, parent: Table, requested: list[str] | None, *, child: str) -> list[str]:
+        from ..privacy import key_columns, safe_context_columns
+
+        keys = key_columns(parent) | {c.name for c in parent.columns if c.unique}
+        chosen = safe_context_columns(parent, requested, keys, child=child)
+        if requested is None:
+            allowed = set(default_context_columns(self.manifest, parent))
+            chosen = [c for c in chosen if c in allowed]
+        return chosen
+
+    def _link_attributes(self, table: Table) -> dict[str, list[str]]:
+        """Per parent, the safe attributes the linkage models may bin on."""
+        parents = {fk.parent for fk in table.foreign_keys if fk.parent != table.name}
+        return {p: self._safe_attributes(self.manifest.tables[p], None, child=table.name)
+                for p in sorted(parents)}
+
+    def _context_kinds(self, table: Table, plan: TablePlan) -> dict[str, str] | None:
+        if not plan.primary_fk or not plan.context_columns:
+            return None
+        parent = self.manifest.tables[foreign_key(table, plan.primary_fk).parent]
+        return {c: parent.column(c).kind for c in plan.context_columns}
+
+    def _bounds(self, table: Table, columns: list[str]) -> dict[str, tuple[float | None, float | None]]:
+        """Numeric bounds: declared range checks, narrowed by the profiled min and max."""
+        bounds = {c: b for c, b in check_bounds(table).items() if c in columns}
+        stats = self.profile.get("tables", {}).get(table.name, {}).get("columns", {})
+        for name in columns:
+            info = stats.get(name) or {}
+            if info.get("kind") != "numeric" or info.get("min") is None:
+                continue
+            low, high = bounds.get(name, (None, None))
+            low = info["min"] if low is None else max(low, info["min"])
+            high = info["max"] if high is None else min(high, info["max"])
+            bounds[name] = (low, high)
+        return bounds
+
+    # ---- reading ---------------------------------------------------------------------
+    def _training_rows(
+        self, table: Table, plan: TablePlan, seed: int
+    ) -> tuple[pd.DataFrame, pd.DataFrame | None]:
+        """(child model columns incl. PII, parent context) for the sampled training rows."""
+        values = [c for c in table.column_names if c not in plan.key_columns]
+        selected = [col("c", v) for v in values]
+        join = ""
+        if plan.primary_fk and plan.context_columns:
+            fk = foreign_key(table, plan.primary_fk)
+            parent = parent_relation_sql(self.manifest, table.name, fk)
+            selected += [f"{col('p', c)} AS {quote_ident(_CTX + c)}" for c in plan.context_columns]
+            join = f"JOIN {parent} AS p ON {keys_equal('c', fk.columns, 'p', fk.parent_columns)}"
+        if not selected:
+            raise TrainingError(
+                f"{table.name} has no columns left to learn: every column is a key",
+                table=table.name,
+                hint="declare it `synth: {mode: copy}`, or add non-key columns",
+            )
+        order = self._order(table, seed)
+        limit = f" LIMIT {int(table.synth.sample_rows)}" if table.synth.sample_rows else ""
+        sql = (f"SELECT {', '.join(selected)} FROM ({training_relation_sql(self.manifest, table.name)}) "
+               f"AS c {join} ORDER BY {order}{limit}")
+        logger.debug("%s: training rows\n%s", table.name, sql)
+        try:
+            frame = arrow_to_frame(query_arrow(self.con, sql))
+        except duckdb.Error as exc:
+            raise TrainingError(
+                f"cannot read the training rows of {table.name}: {str(exc).splitlines()[0]}",
+                table=table.name,
+                hint="run `shive validate` and `shive profile` to check the model and its keys",
+            ) from exc
+        if frame.empty:
+            raise TrainingError(f"{table.name} has no training rows", table=table.name,
+                                hint="check its source data and foreign keys (`shive profile`)")
+        ctx_cols = [_CTX + c for c in plan.context_columns] if join else []
+        context = frame[ctx_cols].rename(columns=lambda c: c[len(_CTX):]) if ctx_cols else None
+        return frame[values].reset_index(drop=True), (
+            context.reset_index(drop=True) if context is not None else None
+        )
+
+    def _order(self, table: Table, seed: int) -> str:
+        """A seeded, deterministic row order (the sample is its first rows)."""
+        if table.primary_key:
+            return f"hash({', '.join(col('c', k) for k in table.primary_key)}, {int(seed)})"
+        return f"hash(c, {int(seed)})"
+
+    # ---- writing ---------------------------------------------------------------------
+    def _write_meta(
+        self,
+        artifacts: TableArtifacts,
+        table: Table,
+        plan: TablePlan,
+        inputs: dict[str, Any],
+        fingerprint: str,
+        extra: dict[str, Any],
+    ) -> None:
+        meta = {
+            "format_version": ARTIFACT_FORMAT_VERSION,
+            "table": table.name,
+            "fingerprint": fingerprint,
+            "inputs": inputs,
+            "plan": plan.to_dict(),
+            "source_rows": inputs["data"]["rows"],
+            "trained_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            "model_file": artifacts.MODEL_FILE if plan.mode == "learn" else None,
+            **extra,
+        }
+        artifacts.write_json(artifacts.meta_path, meta)

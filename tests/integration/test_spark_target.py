@@ -1,0 +1,202 @@
+"""The Spark target against a real local Spark with a Hive (Derby) catalog.
+
+One session for the module (Spark allows one per process and takes seconds to start);
+each test uses a database of its own.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+from decimal import Decimal
+from pathlib import Path
+
+import pyarrow as pa
+import pytest
+
+pytest.importorskip("pyspark")
+
+from synthohive_dbt.errors import TargetError
+from synthohive_dbt.targets.config import SparkTarget
+from synthohive_dbt.targets.spark import SparkAdapter
+from synthohive_dbt.targets.spark_session import shared_local_session
+
+pytestmark = [
+    pytest.mark.spark,
+    pytest.mark.skipif(shutil.which("java") is None, reason="Spark needs Java on PATH"),
+]
+
+SCHEMA = pa.schema(
+    [
+        ("id", pa.int64()),
+        ("n_items", pa.int32()),
+        ("score", pa.float64()),
+        ("amount", pa.decimal128(12, 2)),
+        ("day", pa.date32()),
+        ("seen_at", pa.timestamp("us")),
+        ("active", pa.bool_()),
+        ("segment", pa.string()),
+    ]
+)
+
+
+def sample(rows: int = 6, offset: int = 0) -> pa.Table:
+    """Every type; every third row null in all columns but the key and the segment."""
+    ids = range(offset, offset + rows)
+
+    def maybe(values: list) -> list:
+        return [None if i % 3 == 2 else v for i, v in zip(ids, values)]
+
+    return pa.table(
+        {
+            "id": list(ids),
+            "n_items": pa.array(maybe([i * 2 for i in ids]), pa.int32()),
+            "score": maybe([i / 4 for i in ids]),
+            "amount": pa.array(
+                maybe([Decimal(i * 100 + 12) / 100 for i in ids]), pa.decimal128(12, 2)
+            ),
+            "day": pa.array(maybe([dt.date(2024, 1, 1) + dt.timedelta(days=i) for i in ids])),
+            "seen_at": pa.array(
+                maybe(
+                    [dt.datetime(2024, 1, 1, 12, 0, 0, 250) + dt.timedelta(hours=i) for i in ids]
+                ),
+                pa.timestamp("us"),
+            ),
+            "active": maybe([i % 2 == 0 for i in ids]),
+            "segment": ["retail" if i % 2 else "smb" for i in ids],
+        },
+        schema=SCHEMA,
+    )
+
+
+def failing(table: pa.Table, after: int):
+    yield from table.to_batches(max_chunksize=1)[:after]
+    raise RuntimeError("generator failed half-way")
+
+
+@pytest.fixture(scope="module")
+def spark_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("spark")
+
+
+@pytest.fixture(scope="module")
+def spark(spark_root: Path):
+    return shared_local_session(spark_root, master="local[2]", hive_support=True)
+
+
+def make_adapter(spark, root: Path, database: str, **settings) -> SparkAdapter:
+    adapter = SparkAdapter(SparkTarget(database=database, **settings), root, session=spark)
+    adapter.connect()
+    return adapter
+
+
+def ordered(table: pa.Table) -> pa.Table:
+    return table.select(SCHEMA.names).sort_by("id")
+
+
+def staging_tables(adapter: SparkAdapter) -> list[str]:
+    rows = adapter.query(f"SHOW TABLES IN {adapter.quote(adapter.database)}").to_pylist()
+    return [r["tableName"] for r in rows if r["tableName"].startswith("__shive_tmp_")]
+
+
+def test_round_trip_query_and_replace(spark, spark_root, tmp_path):
+    adapter = make_adapter(spark, tmp_path, "round_trip")
+    table = sample()
+
+    assert adapter.write_table("customers", SCHEMA, table.to_batches(max_chunksize=2)) == 6
+    back = pa.Table.from_batches(list(adapter.read_table("customers", batch_size=4)))
+
+    assert back.schema == SCHEMA
+    assert ordered(back).equals(table)
+    assert adapter.query(
+        f"SELECT count(*) AS n, sum(amount) AS total FROM {adapter.relation('customers')}"
+    ).to_pylist() == [{"n": 6, "total": Decimal("8.48")}]
+
+    adapter.write_table("customers", SCHEMA, sample(2, offset=100).to_batches())
+    ids = adapter.query(f"SELECT id FROM {adapter.relation('customers')} ORDER BY id")
+    assert ids.column("id").to_pylist() == [100, 101]
+    assert adapter.list_tables() == ["customers"]
+    # the catalog and the data live where the settings put them
+    assert (spark_root / "metastore" / "metastore_db").is_dir()
+    assert (spark_root / "warehouse" / "round_trip.db" / "customers").is_dir()
+
+
+def test_partitioned_external_table_swaps_its_folder(spark, tmp_path):
+    adapter = make_adapter(
+        spark, tmp_path, "partitioned", partition_by={"orders": ["segment"]}, location="ext"
+    )
+    adapter.write_chunk_rows = 3  # two DataFrames: the first creates, the second appends
+
+    adapter.write_table("orders", SCHEMA, sample().to_batches(max_chunksize=1))
+    first = sorted((tmp_path / "ext/orders").iterdir())
+    adapter.write_table("orders", SCHEMA, sample(4, offset=10).to_batches())
+    second = sorted((tmp_path / "ext/orders").iterdir())
+
+    assert len(first) == len(second) == 1 and first != second  # the replaced folder is gone
+    assert sorted(p.name for p in second[0].iterdir() if p.is_dir()) == [
+        "segment=retail",
+        "segment=smb",
+    ]
+    partitions = adapter.query(f"SHOW PARTITIONS {adapter.relation('orders')}")
+    assert partitions.num_rows == 2
+    assert adapter.query(f"SELECT count(*) AS n FROM {adapter.relation('orders')}").to_pylist() == [
+        {"n": 4}
+    ]
+
+    adapter.drop_table("orders")
+    assert not adapter.table_exists("orders")
+    assert list((tmp_path / "ext/orders").iterdir()) == []
+
+
+def test_failure_half_way_keeps_the_previous_table(spark, tmp_path):
+    adapter = make_adapter(spark, tmp_path, "atomic", location="ext")
+    adapter.write_table("customers", SCHEMA, sample().to_batches())
+    adapter.write_chunk_rows = 1  # the staging table has rows before the iterator fails
+
+    with pytest.raises(RuntimeError, match="half-way"):
+        adapter.write_table("customers", SCHEMA, failing(sample(4, offset=50), after=3))
+
+    back = pa.Table.from_batches(list(adapter.read_table("customers")))
+    assert ordered(back).equals(sample())
+    assert staging_tables(adapter) == []
+    assert len(list((tmp_path / "ext/customers").iterdir())) == 1  # no staging folder left
+
+
+def test_injection_as_database_or_table_name_is_refused(spark, tmp_path):
+    adapter = make_adapter(spark, tmp_path, "canary_db")
+    adapter.write_table("canary", SCHEMA, sample().to_batches())
+    attack = "x; DROP DATABASE canary_db"
+
+    with pytest.raises(TargetError, match="not a plain name"):
+        make_adapter(spark, tmp_path, attack)
+    for call in (
+        lambda: adapter.write_table(attack, SCHEMA, sample().to_batches()),
+        lambda: adapter.read_table(attack),
+        lambda: adapter.drop_table(attack),
+        lambda: adapter.create_table_as(attack, "SELECT 1 AS x"),
+    ):
+        with pytest.raises(TargetError, match="not a plain name"):
+            call()
+
+    assert adapter.table_exists("canary")
+    assert adapter.query(f"SELECT count(*) AS n FROM {adapter.relation('canary')}").to_pylist() == [
+        {"n": 6}
+    ]
+
+
+def test_derived_models_and_column_selection(spark, tmp_path):
+    adapter = make_adapter(spark, tmp_path, "derived")
+    adapter.write_table("customers", SCHEMA, sample().to_batches())
+    source = adapter.relation("customers")
+
+    rows = adapter.create_table_as("smb", f"SELECT id, amount FROM {source} WHERE segment = 'smb'")
+    adapter.create_view("retail", f"SELECT id FROM {source} WHERE segment = 'retail'")
+
+    assert rows == 3
+    smb = pa.Table.from_batches(list(adapter.read_table("smb", columns=["id"])))
+    assert sorted(smb.column("id").to_pylist()) == [0, 2, 4]
+    assert adapter.query(f"SELECT count(*) AS n FROM {adapter.relation('retail')}").to_pylist() == [
+        {"n": 3}
+    ]
+    with pytest.raises(TargetError, match="no column 'amount'"):
+        adapter.read_table("retail", columns=["amount"])
