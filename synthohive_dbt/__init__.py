@@ -4,6 +4,6 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
-from .errors import ShiveError  # noqa: E402
+from .errors import ShiveError
 
 __all__ = ["ShiveError", "__version__"]

@@ -74,9 +74,30 @@ CATEGORIES = {
 }
 #: which categories each segment prefers (weights multiplied onto product popularity)
 CATEGORY_TASTE = {
-    "retail": {"electronics": 0.7, "home": 1.0, "apparel": 1.6, "books": 1.3, "grocery": 1.2, "toys": 1.2},
-    "smb": {"electronics": 1.3, "home": 1.2, "apparel": 0.7, "books": 0.9, "grocery": 1.4, "toys": 0.5},
-    "enterprise": {"electronics": 2.5, "home": 1.0, "apparel": 0.4, "books": 0.6, "grocery": 1.6, "toys": 0.2},
+    "retail": {
+        "electronics": 0.7,
+        "home": 1.0,
+        "apparel": 1.6,
+        "books": 1.3,
+        "grocery": 1.2,
+        "toys": 1.2,
+    },
+    "smb": {
+        "electronics": 1.3,
+        "home": 1.2,
+        "apparel": 0.7,
+        "books": 0.9,
+        "grocery": 1.4,
+        "toys": 0.5,
+    },
+    "enterprise": {
+        "electronics": 2.5,
+        "home": 1.0,
+        "apparel": 0.4,
+        "books": 0.6,
+        "grocery": 1.6,
+        "toys": 0.2,
+    },
 }
 
 PROMOTIONS = [
@@ -113,7 +134,9 @@ def cents(values: np.ndarray) -> list[Decimal]:
     return [Decimal(int(v)).scaleb(-2) for v in np.round(np.asarray(values) * 100)]
 
 
-def negative_binomial(rng: np.random.Generator, mean: float, dispersion: float, size: int) -> np.ndarray:
+def negative_binomial(
+    rng: np.random.Generator, mean: float, dispersion: float, size: int
+) -> np.ndarray:
     """Counts with the given mean; smaller ``dispersion`` gives more zeros and a longer tail."""
     return rng.negative_binomial(dispersion, dispersion / (dispersion + mean), size=size)
 
@@ -162,7 +185,9 @@ def make_customers(rng: np.random.Generator) -> Customers:
             "segment": pa.array(segment, pa.string()),
             "country": pa.array(rng.choice(COUNTRIES, size=n, p=COUNTRY_SHARES), pa.string()),
             "age": pa.array(age, pa.int32(), mask=age_missing),
-            "signup_date": pa.array([FIRST_DAY + timedelta(days=int(d)) for d in signup_day], pa.date32()),
+            "signup_date": pa.array(
+                [FIRST_DAY + timedelta(days=int(d)) for d in signup_day], pa.date32()
+            ),
             "is_active": pa.array(is_active, pa.bool_()),
             "credit_limit": pa.array(cents(credit_limit), pa.decimal128(12, 2)),
         }
@@ -193,7 +218,9 @@ def make_products(rng: np.random.Generator) -> pa.Table:
     median = np.array([CATEGORIES[c][1] for c in category])
     sigma = np.array([CATEGORIES[c][2] for c in category])
     # prices end in .99 or .49, as shop prices do
-    price = np.floor(rng.lognormal(np.log(median), sigma)) + rng.choice([0.99, 0.49], size=n, p=[0.8, 0.2])
+    price = np.floor(rng.lognormal(np.log(median), sigma)) + rng.choice(
+        [0.99, 0.49], size=n, p=[0.8, 0.2]
+    )
     sku_numbers = rng.choice(np.arange(10, 99999), size=n, replace=False)
     launched = [
         datetime(2018, 1, 1) + timedelta(days=int(d), minutes=int(m))
@@ -224,7 +251,9 @@ def order_timestamps(rng: np.random.Generator, signup_day: int, count: int) -> l
     """``count`` order times after a signup, with lunch-time and evening peaks."""
     start = datetime.combine(FIRST_DAY, datetime.min.time()) + timedelta(days=int(signup_day))
     days = rng.random(count) * max((LAST_ORDER - start).days, 1)
-    hour = np.where(rng.random(count) < 0.4, rng.normal(12.5, 1.0, count), rng.normal(20.0, 1.5, count))
+    hour = np.where(
+        rng.random(count) < 0.4, rng.normal(12.5, 1.0, count), rng.normal(20.0, 1.5, count)
+    )
     minutes = (np.clip(hour, 0, 23.98) * 60).astype(int)
     return [start + timedelta(days=int(d), minutes=int(m), seconds=int(s))
             for d, m, s in zip(days, minutes, rng.integers(0, 60, count))]  # fmt: skip
@@ -262,7 +291,9 @@ def _draw_orders(rng: np.random.Generator, customers: Customers) -> dict[str, np
     }
 
 
-def _draw_items(rng: np.random.Generator, orders: dict[str, np.ndarray], products: pa.Table) -> dict[str, np.ndarray]:
+def _draw_items(
+    rng: np.random.Generator, orders: dict[str, np.ndarray], products: pa.Table
+) -> dict[str, np.ndarray]:
     """Order lines: a product per line chosen by segment taste, quantities by segment."""
     segment = orders["segment"]
     lines = 1 + rng.poisson([EXTRA_LINES[s] for s in segment])
@@ -278,7 +309,9 @@ def _draw_items(rng: np.random.Generator, orders: dict[str, np.ndarray], product
     for seg in SEGMENTS:
         mask = line_segment == seg
         weights = popularity * np.array([CATEGORY_TASTE[seg][c] for c in category])
-        product_idx[mask] = rng.choice(len(category), size=int(mask.sum()), p=weights / weights.sum())
+        product_idx[mask] = rng.choice(
+            len(category), size=int(mask.sum()), p=weights / weights.sum()
+        )
         quantity[mask] = _quantities(rng, seg, int(mask.sum()))
     # a few lines were sold before or after a price change
     drift = np.where(rng.random(len(order_idx)) < 0.08, rng.choice([0.9, 1.1], len(order_idx)), 1.0)
@@ -302,7 +335,9 @@ def _quantities(rng: np.random.Generator, segment: str, size: int) -> np.ndarray
     return 1 + negative_binomial(rng, 11.0, 2.0, size)
 
 
-def _orders_table(rng: np.random.Generator, orders: dict[str, np.ndarray], items: dict[str, np.ndarray]) -> pa.Table:
+def _orders_table(
+    rng: np.random.Generator, orders: dict[str, np.ndarray], items: dict[str, np.ndarray]
+) -> pa.Table:
     """Order header columns; discounts and the total follow from the promotion and lines."""
     n = len(orders["order_id"])
     segment = orders["segment"]
@@ -321,8 +356,12 @@ def _orders_table(rng: np.random.Generator, orders: dict[str, np.ndarray], items
     subtotal = np.bincount(items["order_idx"], weights=net, minlength=n)
 
     base_shipping = rng.choice([4.99, 9.99, 14.99], size=n, p=[0.6, 0.3, 0.1])
-    shipping = np.where(subtotal >= 75, 0.0, base_shipping + rng.choice([0.0, 2.5], size=n, p=[0.85, 0.15]))
-    age_days = (np.datetime64(LAST_ORDER) - orders["ordered_at"]).astype("timedelta64[D]").astype(int)
+    shipping = np.where(
+        subtotal >= 75, 0.0, base_shipping + rng.choice([0.0, 2.5], size=n, p=[0.85, 0.15])
+    )
+    age_days = (
+        (np.datetime64(LAST_ORDER) - orders["ordered_at"]).astype("timedelta64[D]").astype(int)
+    )
     status = _statuses(rng, age_days)
     channel = np.empty(n, dtype=object)
     for seg, (names, shares) in CHANNELS.items():
@@ -335,7 +374,9 @@ def _orders_table(rng: np.random.Generator, orders: dict[str, np.ndarray], items
             "order_id": pa.array(orders["order_id"], pa.int32()),
             "customer_id": pa.array(orders["customer_id"], pa.int32()),
             "promotion_id": pa.array(promo_idx + 1, pa.int32(), mask=~has_promo),
-            "ordered_at": pa.array(orders["ordered_at"].astype("datetime64[us]"), pa.timestamp("us")),
+            "ordered_at": pa.array(
+                orders["ordered_at"].astype("datetime64[us]"), pa.timestamp("us")
+            ),
             "status": pa.array(status, pa.string()),
             "channel": pa.array(channel.astype(str), pa.string()),
             "shipping_cost": pa.array(cents(shipping), pa.decimal128(8, 2)),
@@ -386,7 +427,12 @@ def generate(out_dir: Path, seed: int = SEED) -> dict[str, int]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", type=Path, default=DATA_DIR, help="output folder (default: data/ next to this script)")
+    parser.add_argument(
+        "--out",
+        type=Path,
+        default=DATA_DIR,
+        help="output folder (default: data/ next to this script)",
+    )
     parser.add_argument("--seed", type=int, default=SEED)
     args = parser.parse_args()
     for name, rows in generate(args.out, args.seed).items():

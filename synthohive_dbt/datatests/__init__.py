@@ -33,7 +33,13 @@ from .runner import (
     render,
     run_tests,
 )
-from .settings import DEFAULT_THRESHOLDS, Thresholds, column_thresholds, project_thresholds
+from .settings import (
+    DEFAULT_THRESHOLDS,
+    Thresholds,
+    column_thresholds,
+    project_thresholds,
+    store_failures_default,
+)
 from .sqlgen import SOURCE_NAME, render_for_target
 from .writer import dbt_test_text, source_yaml, write_tests
 
@@ -65,6 +71,7 @@ __all__ = [
     "run_tests",
     "scaffold_dbt_project",
     "source_yaml",
+    "store_failures_default",
     "write_run_results",
     "write_tests",
 ]

@@ -38,141 +38,9 @@ from . import sqlgen
 from .model import EmittedTest
 from .naming import make_test_name
 from .settings import Thresholds
+from .templates import CHILD_COUNT, CORRELATION, KS, MOMENTS, NULL_RATE, TV
 
 log = logging.getLogger(__name__)
-
-#: the shared tail of every distribution query (see the module docstring)
-_VERDICT = """
-, verdict AS (
-  SELECT *, COALESCE(__failed__, TRUE) AS failed FROM stat
-)
-SELECT * FROM verdict
-"""
-
-_KS = """
-WITH synthetic AS (
-  SELECT __value__ AS v FROM __rel__ WHERE NOT __col__ IS NULL
-), ecdf AS (
-  SELECT
-    prof.q,
-    prof.lo,
-    prof.hi,
-    AVG(CASE WHEN syn.v <= prof.q THEN 1.0 ELSE 0.0 END) AS f_le,
-    AVG(CASE WHEN syn.v < prof.q THEN 1.0 ELSE 0.0 END) AS f_lt
-  FROM __profiled__ CROSS JOIN synthetic AS syn
-  GROUP BY prof.q, prof.lo, prof.hi
-), stat AS (
-  SELECT
-    COALESCE(MAX(GREATEST(ABS(f_le - hi), ABS(f_lt - lo))), 1.0) AS statistic,
-    __threshold__ AS threshold,
-    (SELECT COUNT(*) FROM synthetic) AS n_synthetic
-  FROM ecdf
-)""" + _VERDICT
-
-_MOMENTS = """
-WITH synthetic AS (
-  SELECT CAST(__col__ AS DOUBLE) AS v FROM __rel__ WHERE NOT __col__ IS NULL
-), moments AS (
-  SELECT AVG(v) AS synthetic_mean, STDDEV_SAMP(v) AS synthetic_std, COUNT(*) AS n_synthetic
-  FROM synthetic
-), stat AS (
-  SELECT
-    ABS(synthetic_mean - __real_mean__) / __real_std__ AS statistic,
-    __threshold__ AS threshold,
-    synthetic_std / __real_std__ AS std_ratio,
-    __ratio_min__ AS std_ratio_min,
-    __ratio_max__ AS std_ratio_max,
-    __real_mean__ AS real_mean,
-    synthetic_mean,
-    __real_std__ AS real_std,
-    synthetic_std,
-    n_synthetic
-  FROM moments
-)""" + _VERDICT
-
-_TV = """
-WITH synthetic AS (
-  SELECT __value__ AS v FROM __rel__ WHERE NOT __col__ IS NULL
-), profiled AS (
-  SELECT * FROM __profiled__
-), synthetic_counts AS (
-  SELECT COALESCE(prof.bucket, -1) AS bucket, COUNT(*) AS n
-  FROM synthetic AS syn LEFT JOIN profiled AS prof ON syn.v = prof.value
-  GROUP BY COALESCE(prof.bucket, -1)
-), compared AS (
-  SELECT COALESCE(prof.frequency, 0.0) AS real_frequency, COALESCE(cnt.n, 0) AS n
-  FROM profiled AS prof FULL OUTER JOIN synthetic_counts AS cnt ON prof.bucket = cnt.bucket
-), total AS (
-  SELECT COUNT(*) AS n_synthetic FROM synthetic
-), stat AS (
-  SELECT
-    COALESCE(0.5 * SUM(ABS(cmp.n * 1.0 / NULLIF(total.n_synthetic, 0) - cmp.real_frequency)), 1.0)
-      AS statistic,
-    __threshold__ AS threshold,
-    MAX(total.n_synthetic) AS n_synthetic
-  FROM compared AS cmp CROSS JOIN total
-)""" + _VERDICT
-
-_NULL_RATE = """
-WITH counts AS (
-  SELECT COUNT(*) AS n_rows, COUNT(__col__) AS n_non_null FROM __rel__
-), rates AS (
-  SELECT (n_rows - n_non_null) * 1.0 / NULLIF(n_rows, 0) AS synthetic_null_rate, n_rows
-  FROM counts
-), stat AS (
-  SELECT
-    COALESCE(ABS(synthetic_null_rate - __real_rate__), 1.0) AS statistic,
-    __threshold__ AS threshold,
-    __real_rate__ AS real_null_rate,
-    synthetic_null_rate,
-    n_rows
-  FROM rates
-)""" + _VERDICT
-
-_CHILD_COUNT = """
-WITH per_parent AS (
-  SELECT * FROM __per_parent__
-), ecdf AS (
-  SELECT
-    prof.k,
-    prof.f,
-    AVG(CASE WHEN pp.n_children <= prof.k THEN 1.0 ELSE 0.0 END) AS f_synthetic
-  FROM __profiled__ CROSS JOIN per_parent AS pp
-  GROUP BY prof.k, prof.f
-), stat AS (
-  SELECT
-    COALESCE(MAX(ABS(f_synthetic - f)), 1.0) AS statistic,
-    __threshold__ AS threshold,
-    (SELECT COUNT(*) FROM per_parent) AS n_parents,
-    __real_mean__ AS real_mean_children,
-    (SELECT AVG(n_children) FROM per_parent) AS synthetic_mean_children
-  FROM ecdf
-)""" + _VERDICT
-
-_CORRELATION = """
-WITH pairs AS (
-  SELECT * FROM __synthetic_pairs__
-), compared AS (
-  SELECT
-    prof.column_a,
-    prof.column_b,
-    prof.real_correlation,
-    COALESCE(__pick__, 0.0) AS synthetic_correlation
-  FROM __profiled__ CROSS JOIN pairs AS s
-), ranked AS (
-  SELECT *, ABS(synthetic_correlation - real_correlation) AS diff FROM compared
-), stat AS (
-  SELECT
-    column_a,
-    column_b,
-    real_correlation,
-    synthetic_correlation,
-    diff AS statistic,
-    __threshold__ AS threshold
-  FROM ranked
-  ORDER BY diff DESC, column_a, column_b
-  LIMIT 1
-)""" + _VERDICT
 
 _FAILS_ABOVE = "statistic > threshold"
 _MOMENTS_FAIL = "statistic > threshold OR std_ratio < std_ratio_min OR std_ratio > std_ratio_max"
@@ -209,7 +77,7 @@ def ks_test(table: str, column: Column, quantiles: Sequence[Any], th: Thresholds
         for q, lo, hi in quantile_levels(quantiles)
     ]
     query = sqlgen.fill(
-        _KS,
+        KS,
         value=value,
         col=ref,
         rel=sqlgen.relation(table),
@@ -248,7 +116,7 @@ def moments_test(table: str, column: Column, profile: Mapping[str, Any], th: Thr
     if mean is None or not std or float(std) <= 0:
         return None
     query = sqlgen.fill(
-        _MOMENTS,
+        MOMENTS,
         col=sqlgen.column(column.name),
         rel=sqlgen.relation(table),
         real_mean=sqlgen.literal(float(mean)),
@@ -280,7 +148,7 @@ def tv_test(
         listed += float(top["frequency"])
     rows.append((-1, None, max(0.0, 1.0 - listed)))
     query = sqlgen.fill(
-        _TV,
+        TV,
         value=value,
         col=ref,
         rel=sqlgen.relation(table),
@@ -297,7 +165,7 @@ def tv_test(
 def null_rate_test(table: str, column: str, real_rate: float, th: Thresholds) -> EmittedTest:
     """|synthetic null rate - real null rate| within ``null_rate_tolerance``."""
     query = sqlgen.fill(
-        _NULL_RATE,
+        NULL_RATE,
         col=sqlgen.column(column),
         rel=sqlgen.relation(table),
         real_rate=sqlgen.literal(real_rate),
@@ -319,8 +187,8 @@ def child_count_test(table: str, fk: ForeignKey, child_count: Mapping[str, Any],
         return None
     mean = child_count.get("mean")
     query = sqlgen.fill(
-        _CHILD_COUNT,
-        per_parent=_children_per_parent(table, fk),
+        CHILD_COUNT,
+        per_parent=children_per_parent(table, fk),
         profiled=sqlgen.values_table(points, "prof", ["k", "f"]),
         threshold=sqlgen.literal(th.child_count_ks_threshold),
         real_mean=sqlgen.literal(float(mean) if mean is not None else None),
@@ -361,8 +229,12 @@ def child_count_points(histogram: Mapping[int, int]) -> list[tuple[int, float]]:
     return [(k, round(cdf(k), 12)) for k in sorted(points)]
 
 
-def _children_per_parent(table: str, fk: ForeignKey) -> exp.Expression:
-    """One row per parent row with its number of children (0 for none), as a subquery."""
+def children_per_parent(table: str, fk: ForeignKey) -> exp.Subquery:
+    """One row per parent row with its number of children (0 for none), as a subquery.
+
+    Children are counted per key first, then joined to the parents, so the work is one
+    aggregation of the child table and one join of parent-sized inputs.
+    """
     keys = [f"k{i}" for i in range(len(fk.columns))]
     child_cols = [sqlgen.column(c) for c in fk.columns]
     counts = (
@@ -414,7 +286,7 @@ def correlation_test(table: Table, correlations: Mapping[str, Any], present: set
     )
     rows = [(n, a, b, float(r)) for n, (a, b, r) in enumerate(pairs)]
     query = sqlgen.fill(
-        _CORRELATION,
+        CORRELATION,
         synthetic_pairs=synthetic.subquery("synthetic_correlations"),
         pick=pick,
         profiled=sqlgen.values_table(rows, "prof", ["pair", "column_a", "column_b", "real_correlation"]),

@@ -72,30 +72,37 @@ def _key_tests(table: Table, severity: Severity) -> Iterator[tuple[EmittedTest, 
 
 
 # ---- the tests -----------------------------------------------------------------------
-def unique_test(table: str, columns: Sequence[str], severity: Severity, origin: str = "unique") -> EmittedTest:
+def unique_test(
+    table: str, columns: Sequence[str], severity: Severity, origin: str = "unique", *, where: str | None = None
+) -> EmittedTest:
     """Key values that occur more than once (rows with a null key part are not compared)."""
     keys = [sqlgen.column(c) for c in columns]
     query = (
         exp.select(*keys, exp.alias_(exp.Count(this=exp.Star()), "n_records"))
-        .from_(sqlgen.relation(table))
+        .from_(_source(table, where))
         .where(sqlgen.all_of(k.copy().is_(exp.null()).not_() for k in keys))
         .group_by(*(k.copy() for k in keys))
         .having(exp.GT(this=exp.Count(this=exp.Star()), expression=exp.Literal.number(1)))
     )
     return _integrity(
         "unique", table, list(columns), severity, query,
-        f"{origin} ({', '.join(columns)}) of {table} is unique",
+        f"{origin} ({', '.join(columns)}) of {table} is unique" + _where_note(where),
     )
 
 
-def not_null_test(table: str, column: str, severity: Severity, origin: str = "not-null column") -> EmittedTest:
+def not_null_test(
+    table: str, column: str, severity: Severity, origin: str = "not-null column", *, where: str | None = None
+) -> EmittedTest:
     """Rows where ``column`` is null."""
-    query = exp.select("*").from_(sqlgen.relation(table)).where(sqlgen.column(column).is_(exp.null()))
-    return _integrity("not_null", table, [column], severity, query, f"{origin} {table}.{column} is never null")
+    query = exp.select("*").from_(_source(table, where)).where(sqlgen.column(column).is_(exp.null()))
+    return _integrity(
+        "not_null", table, [column], severity, query,
+        f"{origin} {table}.{column} is never null" + _where_note(where),
+    )
 
 
-def relationships_test(table: str, fk: ForeignKey, severity: Severity) -> EmittedTest:
-    """Child rows whose (fully non-null) foreign key has no parent row."""
+def relationships_test(table: str, fk: ForeignKey, severity: Severity, *, where: str | None = None) -> EmittedTest:
+    """Child rows whose (fully non-null) foreign key has no parent row (``where`` filters the child)."""
     child = [sqlgen.column(c, "child") for c in fk.columns]
     parent = [sqlgen.column(c, "parent") for c in fk.parent_columns]
     has_parent = exp.Exists(
@@ -105,18 +112,20 @@ def relationships_test(table: str, fk: ForeignKey, severity: Severity) -> Emitte
     )
     query = (
         exp.select(*(c.copy() for c in child))
-        .from_(exp.alias_(sqlgen.relation(table), "child", table=True))
+        .from_(_source(table, where, "child"))
         .where(sqlgen.all_of([*(c.copy().is_(exp.null()).not_() for c in child), exp.not_(has_parent)]))
     )
     target = f"{fk.parent}({', '.join(fk.parent_columns)})"
     return _integrity(
         "relationships", table, list(fk.columns), severity, query,
-        f"every {table}({', '.join(fk.columns)}) has a parent in {target}",
+        f"every {table}({', '.join(fk.columns)}) has a parent in {target}" + _where_note(where),
         name_parts=[*fk.columns, fk.parent],
     )
 
 
-def accepted_values_test(table: Table, column: Column, values: Sequence[Any], severity: Severity) -> EmittedTest:
+def accepted_values_test(
+    table: Table, column: Column, values: Sequence[Any], severity: Severity, *, where: str | None = None
+) -> EmittedTest:
     """Distinct non-null values of ``column`` outside ``values``, with their row counts."""
     if not values:
         raise DataTestError(
@@ -128,7 +137,7 @@ def accepted_values_test(table: Table, column: Column, values: Sequence[Any], se
     value, accepted = _comparable(column, values)
     query = (
         exp.select(exp.alias_(value, "value_field"), exp.alias_(exp.Count(this=exp.Star()), "n_records"))
-        .from_(sqlgen.relation(table.name))
+        .from_(_source(table.name, where))
         .where(sqlgen.all_of([
             sqlgen.column(column.name).is_(exp.null()).not_(),
             exp.not_(value.copy().isin(*accepted)),
@@ -138,21 +147,13 @@ def accepted_values_test(table: Table, column: Column, values: Sequence[Any], se
     shown = ", ".join(str(v) for v in values[:10]) + (", ..." if len(values) > 10 else "")
     return _integrity(
         "accepted_values", table.name, [column.name], severity, query,
-        f"{table.name}.{column.name} is one of: {shown}",
+        f"{table.name}.{column.name} is one of: {shown}" + _where_note(where),
     )
 
 
 def check_test(table: str, check: CheckConstraint, index: int, severity: Severity) -> EmittedTest:
     """Rows for which the check expression is false (null passes, as in SQL's CHECK)."""
-    try:
-        condition = exp.condition(check.expression, dialect=sqlgen.CANONICAL_DIALECT)
-    except SqlglotError as exc:
-        raise DataTestError(
-            f"cannot parse the check expression {check.expression!r}: {exc}",
-            hint="write a SQL boolean expression in DuckDB's dialect, e.g. age between 18 and 100",
-            table=table,
-            column=check.column,
-        ) from exc
+    condition = _condition(check.expression, "check expression", table, check.column)
     query = exp.select("*").from_(sqlgen.relation(table)).where(exp.not_(exp.paren(condition)))
     label = check.name or check.column or str(index + 1)
     return _integrity(
@@ -190,16 +191,27 @@ def _declared_test(
         )
     severity = _severity(test, default)
     args = {**test.config, **(test.config.get("arguments") or {})}
+    if args.get("enabled") is False:
+        return None
+    where = args.get("where")
+    if where is not None:
+        _condition(str(where), "where filter", table.name, column_name)  # fail early on bad SQL
+    # a filtered test checks less than the declared constraint: never dedupe it against one
+    scope = ("where", str(where)) if where else ()
     if test.name == "not_null":
-        return not_null_test(table.name, column_name, severity, "declared not_null"), ("not_null", column_name)
+        built = not_null_test(table.name, column_name, severity, "declared not_null", where=where)
+        return built, ("not_null", column_name, *scope)
     if test.name == "unique":
-        return unique_test(table.name, [column_name], severity, "declared unique"), ("unique", (column_name,))
+        built = unique_test(table.name, [column_name], severity, "declared unique", where=where)
+        return built, ("unique", (column_name,), *scope)
     if test.name == "accepted_values":
         values = list(args.get("values") or [])
-        return accepted_values_test(table, table.column(column_name), values, severity), ("accepted_values", column_name)
+        built = accepted_values_test(table, table.column(column_name), values, severity, where=where)
+        return built, ("accepted_values", column_name, *scope)
     if test.name == "relationships":
         fk = _declared_relationship(table, column_name, args, manifest)
-        return relationships_test(table.name, fk, severity), ("relationships", (column_name,), fk.parent, tuple(fk.parent_columns))
+        built = relationships_test(table.name, fk, severity, where=where)
+        return built, ("relationships", (column_name,), fk.parent, tuple(fk.parent_columns), *scope)
     raise DataTestError(
         f"unsupported test {test.name!r}",
         hint="shive emits unique, not_null, accepted_values and relationships",
@@ -234,6 +246,31 @@ def _severity(test: DataTest, default: Severity) -> Severity:
 
 
 # ---- helpers -------------------------------------------------------------------------
+def _source(table: str, where: str | None, alias: str | None = None) -> exp.Expression:
+    """The synthetic table, or (dbt's ``where:`` config) only its rows matching ``where``."""
+    relation = sqlgen.relation(table)
+    if where:
+        filtered = exp.select("*").from_(relation).where(_condition(where, "where filter", table, None))
+        return filtered.subquery(alias or "filtered")
+    return exp.alias_(relation, alias, table=True) if alias else relation
+
+
+def _condition(text: str, what: str, table: str, column: str | None) -> exp.Expression:
+    try:
+        return exp.condition(text, dialect=sqlgen.CANONICAL_DIALECT)
+    except SqlglotError as exc:
+        raise DataTestError(
+            f"cannot parse the {what} {text!r}: {exc}",
+            hint="write a SQL boolean expression in DuckDB's dialect, e.g. age between 18 and 100",
+            table=table,
+            column=column,
+        ) from exc
+
+
+def _where_note(where: str | None) -> str:
+    return f" (where {where})" if where else ""
+
+
 def _comparable(column: Column, values: Sequence[Any]) -> tuple[exp.Expression, list[exp.Expression]]:
     """The column and the accepted values as compared: as text unless both are numbers or booleans."""
     ref = sqlgen.column(column.name)

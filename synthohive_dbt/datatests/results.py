@@ -62,6 +62,7 @@ def write_run_results(
         handle, temporary = tempfile.mkstemp(prefix=".run_results.", dir=path.parent)
         with os.fdopen(handle, "w", encoding="utf-8") as out:
             json.dump(document, out, indent=2, default=str)
+        os.chmod(temporary, 0o644)  # mkstemp creates 0600
         os.replace(temporary, path)
     except OSError as exc:
         raise DataTestError(f"cannot write {path}: {exc}", hint="check free space and permissions", path=path) from exc

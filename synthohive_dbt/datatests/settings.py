@@ -72,6 +72,8 @@ def project_thresholds(settings: Mapping[str, Any] | None) -> Thresholds:
         return DEFAULT_THRESHOLDS
     values: dict[str, Any] = {}
     for key, value in settings.items():
+        if value is None:  # an unset key of the project's settings model
+            continue
         if key == "severity":
             values.update(_severity_mapping(value))
             continue
@@ -121,6 +123,8 @@ def _severity_mapping(value: Any) -> dict[str, Any]:
         )
     out = {}
     for group, level in value.items():
+        if level is None:
+            continue
         if group not in ("integrity", "distribution"):
             raise DataTestError(
                 f"unknown severity group {group!r}",

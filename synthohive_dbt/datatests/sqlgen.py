@@ -39,6 +39,8 @@ _SOURCE_CALL = re.compile(
     r"\{\{\s*source\(\s*'" + SOURCE_NAME + r"'\s*,\s*'([A-Za-z0-9_]+)'\s*\)\s*\}\}"
 )
 _PLACEHOLDER = re.compile(r"^__[a-z0-9_]+__$")
+#: the parts of a Table node that name it; the rest (alias, sample, ...) qualify its use
+_NAME_ARGS = ("this", "db", "catalog")
 
 
 def relation(table: str) -> exp.Table:
@@ -183,8 +185,9 @@ def render_for_target(canonical_sql: str, dialect: str, relation_of: Callable[[s
         def swap(node: exp.Expression) -> exp.Expression:
             if isinstance(node, exp.Table) and node.name.startswith(_SENTINEL_PREFIX) and not node.args.get("db"):
                 replacement = sources[node.name[len(_SENTINEL_PREFIX):]].copy()
-                if node.args.get("alias") is not None:
-                    replacement.set("alias", node.args["alias"].copy())
+                for key, value in node.args.items():  # alias, sample, ...: keep what wraps the name
+                    if key not in _NAME_ARGS and value is not None:
+                        replacement.set(key, value.copy() if isinstance(value, exp.Expression) else value)
                 return replacement
             return node
 

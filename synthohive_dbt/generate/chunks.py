@@ -97,6 +97,8 @@ class TableStream:
     # ---- the stream ------------------------------------------------------------------
     def batches(self) -> Iterator[pa.RecordBatch]:
         """The table's rows as record batches of the declared schema."""
+        for fk in self.table.foreign_keys:
+            require_table(self.adapter, fk.parent, self.table.name)
         self._prepare_secondaries()
         chunks = self._child_chunks() if self.trained.primary else self._root_chunks()
         for chunk in chunks:
@@ -117,7 +119,6 @@ class TableStream:
     def _child_chunks(self) -> Iterator[_Chunk]:
         primary = self.trained.primary
         fk = foreign_key(self.table, primary.fk)
-        require_table(self.adapter, fk.parent, self.table.name)
         columns = [*fk.parent_columns, *self.plan.context_columns, *primary.counts.columns]
         per_parent = max(primary.counts.mean, 1e-3)
         batch_size = int(np.clip(self.chunk_size / per_parent, 1, self.chunk_size))
@@ -225,7 +226,6 @@ class TableStream:
         expected = self._expected_rows()
         for name, model in self.trained.secondary.items():
             fk = foreign_key(self.table, name)
-            require_table(self.adapter, fk.parent, self.table.name)
             keys = load_keys(self.adapter, fk.parent, fk.parent_columns, model.parent_columns)
             rng = chunk_rng(self.seed, f"{self.table.name}/{name}", 0)
             assigner = SecondaryAssigner(model, keys.attributes, rng,

@@ -221,7 +221,7 @@ _NOT_PERSON_TOKENS = {
 _ADDRESS_TOKENS = {"address", "addr", "street", "streetaddress", "addressline"}
 _NOT_ADDRESS_TOKENS = {"ip", "email", "mail", "mac", "web", "url", "wallet", "ipv4", "ipv6"}
 _DOB_TOKENS = {"dob", "birthdate", "birthday", "dateofbirth"}
-_USERNAME_TOKENS = {"username", "login", "userid_name", "handle"}
+_USERNAME_TOKENS = {"username", "login", "handle"}
 
 
 def ip_vetoed(column: str) -> bool:

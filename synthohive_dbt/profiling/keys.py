@@ -3,7 +3,7 @@
 A synthetic copy keeps every key intact, so the real data it learns from must do so
 too. These checks run before profiling; each returns a :class:`KeyFinding` with the
 counts behind it, and the ones that make profiling meaningless (an empty table, a null
-or duplicate primary key, orphans under ``orphan_policy: error``) become a
+or duplicate primary key, orphans under ``orphans: error``) become a
 :class:`~synthohive_dbt.errors.ProfileError` that names the table, the key, the counts,
 an example, and the fix.
 """
@@ -217,7 +217,7 @@ def _orphan_examples(con: DuckDBPyConnection, table: Table, fk: ForeignKey, pare
         f"GROUP BY {keys} ORDER BY _n DESC, {keys} LIMIT {_EXAMPLES}"
     )
     rows = fetch_all(con, sql, table=table.name, what=f"find orphans of {fk.name}")
-    return ", ".join(f"{_render_key(fk.columns, values)} ({n} rows)" for *values, n in rows)
+    return ", ".join(f"{_render_key(fk.columns, values)} ({_rows(n)})" for *values, n in rows)
 
 
 def _apply_orphan_policy(finding: KeyFinding, table: Table, fk: ForeignKey, examples: str) -> None:
@@ -232,14 +232,15 @@ def _apply_orphan_policy(finding: KeyFinding, table: Table, fk: ForeignKey, exam
     if policy == "error":
         finding.status = "error"
         finding.hint = (
-            "fix the source data, or set orphan_policy: drop (leave the rows out of training) "
-            "or null (null their key) on this foreign key"
+            f"fix the source data, or set orphans: drop (leave the rows out of training) or "
+            f"orphans: null (null their key) in the config of model {table.name}"
         )
     elif policy == "warn":
         finding.status = "warn"
         finding.message += "; they are left out of training"
         finding.hint = (
-            "set orphan_policy: drop on the foreign key to accept this silently, or error to fail"
+            f"set orphans: drop in the config of model {table.name} to accept this silently, "
+            "or orphans: error to fail"
         )
     elif policy == "null":
         finding.message += "; their key is set to null for training"
@@ -248,7 +249,7 @@ def _apply_orphan_policy(finding: KeyFinding, table: Table, fk: ForeignKey, exam
             finding.status = "error"
             finding.message += f", but {', '.join(required)} is declared not null"
             finding.hint = (
-                "use orphan_policy: drop for this foreign key, or drop the not_null constraint"
+                f"use orphans: drop for model {table.name}, or remove the not_null constraint"
             )
     else:
         finding.message += "; they are left out of training"
@@ -261,6 +262,10 @@ def _declared_not_null(table: Table, column: str) -> bool:
         return not table.column(column).nullable
     except KeyError:
         return False
+
+
+def _rows(count: int) -> str:
+    return "1 row" if count == 1 else f"{count} rows"
 
 
 def _render_key(columns: Sequence[str], values: Sequence[Any]) -> str:

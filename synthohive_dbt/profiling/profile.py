@@ -49,7 +49,7 @@ def profile_project(
 
     ``con`` must hold each model as a view named by the model (see
     ``project.sources.open_real_connection``). Raises ProfileError on an empty table,
-    a null or duplicate primary key, or orphans under ``orphan_policy: error``.
+    a null or duplicate primary key, or orphans under ``orphans: error``.
     """
     options = options or ProfileOptions()
     selected = selected_synth_tables(manifest, tables)
@@ -92,7 +92,7 @@ def profile_table(
             f"model {table.name} has {source_rows} rows, but none is left once orphan rows are left out",
             table=table.name,
             hint="every row references a missing parent row: check the foreign keys' "
-            "to_columns, or set orphan_policy: null on the nullable ones",
+            "to_columns, or set orphans: null on the model if its keys may be null",
         )
     out = {
         "row_count": rows,

@@ -42,10 +42,10 @@ from .keys import (
     resolve_foreign_keys,
     resolve_relationship_tests,
 )
-from .model import Manifest, OrphanPolicy, SourceTable, Table
+from .model import Manifest, OrphanPolicy, SourceTable, SynthConfig, Table
 from .profiles import ResolvedTarget, resolve_target
 from .schema import ModelConfigSpec
-from .settings import ProjectConfig, SynthSettings, merge_synth_layers, synth_config
+from .settings import DEFAULT_PAC, ProjectConfig, SynthSettings, merge_synth_layers, synth_config
 from .sources import check_single_select, model_relation, register_models, register_sources
 from .tables import attach_declarations, describe_columns
 from .yamlio import LineIndex
@@ -237,13 +237,18 @@ def _table(model: _Model, config: ProjectConfig, root: Path) -> Table:
         sources=[list(s) for s in model.rendered.sources],
         synth=synth_config(merged),
         schema_path=relative(model.declared.path, root) if model.declared else None,
-        tags=[*model.config.tags],
+        tags=_tags(model),
     )
 
 
+def _tags(model: _Model) -> list[str]:
+    declared = model.declared.spec.tags if model.declared else []
+    return list(dict.fromkeys([*declared, *model.config.tags]))
+
+
 def _check_synth(merged: dict[str, Any], model: _Model, root: Path) -> None:
-    batch, pac = merged.get("batch_size"), merged.get("pac")
-    if batch and pac and batch % pac:
+    batch, pac = merged.get("batch_size", SynthConfig.batch_size), merged.get("pac", DEFAULT_PAC)
+    if batch % pac:
         where = model.declared
         message = f"batch_size {batch} of model {model.name!r} is not a multiple of pac {pac}"
         hint = f"use a batch_size divisible by {pac}, e.g. {batch - batch % pac or pac}"
@@ -317,7 +322,7 @@ def _dependencies(tables: dict[str, Table]) -> dict[str, dict[str, str]]:
 def _settings(config: ProjectConfig) -> dict[str, Any]:
     return {
         "synth": config.synth.model_dump(exclude_none=True),
-        "data_tests": config.data_tests.model_dump(),
+        "data_tests": config.data_tests.model_dump(exclude_none=True),
         "privacy": config.privacy.model_dump(),
         "orphans": config.orphans,
     }

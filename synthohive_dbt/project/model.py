@@ -33,6 +33,7 @@ class PiiConfig:
     consistent: bool = True  # the same original value gets the same replacement
     secret_env: str | None = None  # env var holding the HMAC key, for action=hash
     keep_last: int = 4  # for action=mask
+    length: int | None = None  # hex digits of the HMAC kept (8-64), for action=hash; None: all 64
 
 
 @dataclass

@@ -24,7 +24,7 @@ from ..targets.config import (
     TargetConfig,
     parse_target_config,
 )
-from .diagnostics import format_key_path, validation_error
+from .diagnostics import validation_error
 from .jinja import render_string
 from .yamlio import LineIndex, load_yaml
 
@@ -114,7 +114,7 @@ def resolve_target(
     return ResolvedTarget(
         profile_name=profile_name,
         target_name=str(target_name),
-        config=_output(outputs, str(target_name), path, pindex, profile_name),
+        config=_output(outputs, str(target_name), path, index, profile_name),
         profiles_path=path,
     )
 
@@ -165,8 +165,9 @@ def _profile(
 
 
 def _output(
-    outputs: dict[str, Any], target_name: str, path: Path, pindex: LineIndex, profile_name: str
+    outputs: dict[str, Any], target_name: str, path: Path, index: LineIndex, profile_name: str
 ) -> TargetConfig:
+    pindex = index.sub((profile_name,))
     if target_name not in outputs:
         raise ProjectError(
             f"target {target_name!r} is not an output of profile {profile_name!r}",
@@ -203,10 +204,10 @@ def _output(
             exc,
             path=path,
             data=rendered,
-            index=pindex.sub(loc),
+            index=index,
             model=model,
             prefix=(profile_name, *loc),
-            what=f"{PROFILES_FILE} ({format_key_path((profile_name, *loc))})",
+            what=PROFILES_FILE,
         ) from exc
 
 

@@ -14,6 +14,8 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from .model import ColumnKind, OrphanPolicy, SynthConfig, SynthMode
 
 PROJECT_FILE = "shive_project.yml"
+#: the CTGAN engine's default ``pac``: batch_size must be a multiple of it (checked at validate)
+DEFAULT_PAC = 10
 
 
 class StrictModel(BaseModel):
@@ -39,7 +41,16 @@ class SynthSettings(StrictModel):
     sample_rows: int | None = Field(
         None, ge=1, description="train on at most this many source rows"
     )
-    # training settings carried to SynthConfig.extra
+    # pipeline settings carried in SynthConfig.extra
+    primary_parent: str | None = Field(
+        None, description="parent table (or FK name) a child with several parents is conditioned on"
+    )
+    checkpoint_every: int | None = Field(None, ge=1, description="epochs between saved checkpoints")
+    chunk_rows: int | None = Field(None, ge=1, description="rows generated per streamed chunk")
+    # CTGAN engine settings carried in SynthConfig.extra (synth.settings.SynthSettings)
+    discriminator_steps: int | None = Field(None, ge=1)
+    pac: int | None = Field(None, ge=1)
+    log_frequency: bool | None = None
     embedding_dim: int | None = Field(None, ge=1)
     generator_dim: list[int] | None = None
     discriminator_dim: list[int] | None = None
@@ -47,16 +58,25 @@ class SynthSettings(StrictModel):
     generator_decay: float | None = Field(None, ge=0)
     discriminator_lr: float | None = Field(None, gt=0)
     discriminator_decay: float | None = Field(None, ge=0)
-    discriminator_steps: int | None = Field(None, ge=1)
-    pac: int | None = Field(None, ge=1)
-    log_frequency: bool | None = None
+    gradient_penalty: float | None = Field(None, ge=0)
+    gumbel_tau: float | None = Field(None, gt=0)
+    context_uncond_fraction: float | None = Field(None, ge=0, le=1)
     max_modes: int | None = Field(None, ge=1, description="mixture components per numeric column")
-    count_model: Literal["empirical", "negative_binomial"] | None = None
+    mode_weight_threshold: float | None = Field(None, ge=0, lt=1)
+    gmm_sample_rows: int | None = Field(None, ge=50)
+    max_categories: int | None = Field(None, ge=2)
+    rare_pool_size: int | None = Field(None, ge=1)
     eval_every: int | None = Field(None, ge=1, description="epochs between fidelity checks")
-    patience: int | None = Field(None, ge=1)
+    eval_rows: int | None = Field(None, ge=50)
     holdout_fraction: float | None = Field(None, gt=0, lt=1)
+    patience: int | None = Field(None, ge=1)
+    min_delta: float | None = Field(None, ge=0)
+    threads: int | None = Field(None, ge=1)
     device: str | None = None
-    chunk_rows: int | None = Field(None, ge=1, description="rows generated per streamed chunk")
+    precision: Literal["auto", "float32", "bfloat16"] | None = None
+    sample_batch_rows: int | None = Field(None, ge=1)
+    max_resample_rounds: int | None = Field(None, ge=0)
+    enforce_observed_bounds: bool | None = None
 
     @model_validator(mode="after")
     def _rows_or_scale(self) -> SynthSettings:
@@ -78,38 +98,46 @@ CORE_SYNTH_KEYS = (
 )
 
 
-class DataTestSettings(StrictModel):
+class SeverityGroups(StrictModel):
+    integrity: Literal["error", "warn"] | None = None
+    distribution: Literal["error", "warn"] | None = None
+
+
+class ThresholdSettings(StrictModel):
+    """Verdict rules of the emitted tests; unset keys keep the data-test stage's defaults."""
+
+    distribution: bool | None = Field(None, description="emit distribution tests (default true)")
+    distribution_severity: Literal["error", "warn"] | None = None
+    ks_threshold: float | None = Field(
+        None, ge=0, le=1, description="max KS statistic (numeric, datetime)"
+    )
+    tvd_threshold: float | None = Field(
+        None, ge=0, le=1, description="max total variation distance"
+    )
+    mean_tolerance: float | None = Field(None, ge=0, description="max mean shift in real std units")
+    std_ratio_min: float | None = Field(None, ge=0)
+    std_ratio_max: float | None = Field(None, ge=0)
+    null_rate_tolerance: float | None = Field(None, ge=0, le=1)
+    child_count_ks_threshold: float | None = Field(None, ge=0, le=1)
+    correlation_tolerance: float | None = Field(None, ge=0)
+
+
+class DataTestSettings(ThresholdSettings):
     """Project-wide settings of the emitted data tests (``data_tests:``)."""
 
-    distribution: bool = Field(True, description="emit distribution tests comparing to the profile")
-    distribution_severity: Literal["error", "warn"] = "warn"
-    ks_threshold: float = Field(
-        0.2, gt=0, le=1, description="max Kolmogorov-Smirnov statistic, numeric/datetime"
+    integrity_severity: Literal["error", "warn"] | None = None
+    severity: SeverityGroups | None = Field(
+        None, description="{integrity: error, distribution: warn}"
     )
-    tvd_threshold: float = Field(
-        0.2, gt=0, le=1, description="max total variation distance, categorical/boolean"
-    )
-    null_rate_tolerance: float = Field(
-        0.05, ge=0, le=1, description="max absolute difference of null rates"
-    )
-    correlation_tolerance: float = Field(
-        0.3, ge=0, le=2, description="max absolute difference of correlations"
-    )
-    store_failures: bool = False
+    store_failures: bool | None = None
 
 
-class ColumnThresholds(StrictModel):
+class ColumnThresholds(ThresholdSettings):
     """A column's ``config.synth``: its kind and overrides of the data-test thresholds."""
 
     kind: ColumnKind | None = Field(
         None, description="override the kind derived from the DuckDB type"
     )
-    distribution: bool | None = Field(
-        None, description="false: no distribution test on this column"
-    )
-    ks_threshold: float | None = Field(None, gt=0, le=1)
-    tvd_threshold: float | None = Field(None, gt=0, le=1)
-    null_rate_tolerance: float | None = Field(None, ge=0, le=1)
 
 
 class PrivacySettings(StrictModel):

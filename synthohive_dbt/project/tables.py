@@ -18,7 +18,7 @@ from sqlglot import exp
 from ..errors import known_names_hint
 from .model import CheckConstraint, Column, DataTest, PiiConfig, Table
 from .sources import model_relation
-from .testspecs import TestDeclaration, parse_data_test
+from .testspecs import DataTestSite, parse_data_test
 from .types import column_kind
 
 if TYPE_CHECKING:
@@ -277,7 +277,7 @@ def _check(
                 + "; string values take single quotes ('retail'), double quotes name columns",
                 table=table.name,
             )
-    sql = tree.sql(dialect="duckdb")
+    sql = tree.sql(dialect="duckdb", comments=False)
     _bind_check(con, table, sql, text, declared, where)
     return CheckConstraint(expression=sql, column=column, name=c.name)
 
@@ -319,7 +319,7 @@ def _add_test(
     built: BuiltTable, raw: Any, column: str | None, sub: KeyPath, declared: Declared
 ) -> None:
     table = built.table
-    site = TestDeclaration(
+    site = DataTestSite(
         declared.path, declared.line(*sub), table.name, column, declared.key_path(*sub)
     )
     test = parse_data_test(raw, site)

@@ -35,7 +35,7 @@ CONFIG_KEYS = (
 
 
 @dataclass
-class TestDeclaration:
+class DataTestSite:
     """Where a test was declared: the file, its line, the model and column."""
 
     path: Path
@@ -45,7 +45,7 @@ class TestDeclaration:
     key_path: str
 
 
-def parse_data_test(raw: Any, site: TestDeclaration) -> DataTest:
+def parse_data_test(raw: Any, site: DataTestSite) -> DataTest:
     """One entry of ``data_tests:`` as a :class:`DataTest` (``to`` still unresolved)."""
     name, body = _split(raw, site)
     if name not in TEST_ARGS:
@@ -78,7 +78,7 @@ def parse_data_test(raw: Any, site: TestDeclaration) -> DataTest:
     return DataTest(name=name, column=column, config=args, severity=severity)  # type: ignore[arg-type]
 
 
-def _split(raw: Any, site: TestDeclaration) -> tuple[str, dict[str, Any]]:
+def _split(raw: Any, site: DataTestSite) -> tuple[str, dict[str, Any]]:
     if isinstance(raw, str):
         return raw, {}
     if isinstance(raw, dict) and len(raw) == 1:
@@ -98,7 +98,7 @@ def _split(raw: Any, site: TestDeclaration) -> tuple[str, dict[str, Any]]:
 
 
 def _arguments(
-    name: str, body: dict[str, Any], site: TestDeclaration
+    name: str, body: dict[str, Any], site: DataTestSite
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     config = body.pop("config", None) or {}
     nested = body.pop("arguments", None) or {}
@@ -132,7 +132,7 @@ def _arguments(
     return args, config
 
 
-def _error(message: str, site: TestDeclaration, hint: str | None) -> ProjectError:
+def _error(message: str, site: DataTestSite, hint: str | None) -> ProjectError:
     where = f"{site.model}.{site.column}" if site.column else site.model
     return ProjectError(
         f"{message} ({site.key_path}, {where})", path=site.path, line=site.line, hint=hint

@@ -108,7 +108,8 @@ class PackedModes:
         self.means = torch.tensor(means, dtype=torch.float32, device=device)
         self.stds = torch.tensor(stds, dtype=torch.float32, device=device)
         self.score_stds = self.stds.clamp_min(_MIN_STD)
-        self.log_weights = torch.tensor(log_w, dtype=torch.float32, device=device)
+        log_w = torch.tensor(log_w, dtype=torch.float32, device=device)
+        self.log_prior = log_w - torch.log(self.score_stds)  # mode weight over its width
 
     def standardise(self, values: np.ndarray) -> np.ndarray:
         """``(rows, columns)`` raw float64 values in standardised units (float32)."""
@@ -121,7 +122,7 @@ class PackedModes:
     ) -> torch.Tensor:
         """A mode per value: drawn from the posterior, or its argmax when no generator."""
         z = (x.unsqueeze(-1) - self.means) / self.score_stds
-        logits = self.log_weights - torch.log(self.score_stds) - 0.5 * z * z
+        logits = self.log_prior - 0.5 * z * z
         if generator is not None:
             uniform = torch.rand(logits.shape, generator=generator, device=logits.device)
             logits = logits - torch.log(-torch.log(uniform.clamp(1e-7, 1 - 1e-7)))

@@ -1,10 +1,12 @@
 """Fit one table's synthesizer, checkpointing as it goes and resuming after a kill.
 
-Every ``checkpoint_every`` epochs the in-progress model is saved to
-``checkpoint.pt`` with ``checkpoint.json`` naming the fingerprint of the inputs it was
-trained on. A later train of the same inputs loads that checkpoint and continues at
-its epoch (the synthesizer's resume support) instead of starting over; a checkpoint
-of other inputs is discarded.
+A fit runs in segments of ``checkpoint_every`` epochs (default: a tenth of the epochs):
+the first segment is ``fit``, each further one ``resume``, which continues with the
+same weights, optimiser state and random generator. After each segment the model,
+training state included, is saved to ``checkpoint.pt`` with ``checkpoint.json`` naming
+the fingerprint of the inputs and the epoch. A later train of the same inputs loads
+that checkpoint and resumes from its epoch instead of starting over; a checkpoint of
+other inputs is discarded. Early stopping ends the segments.
 """
 
 from __future__ import annotations
@@ -46,29 +48,49 @@ class FitRequest:
 
 def fit_model(request: FitRequest, artifacts: TableArtifacts) -> tuple[TableSynthesizer, int]:
     """The fitted synthesizer and the epoch it resumed from (0: a fresh fit)."""
-    from ..synth import TableSynthesizer
-
+    total = request.settings.epochs
+    every = request.checkpoint_every or max(1, total // CHECKPOINTS_PER_FIT)
     synth, start = _resume_point(request, artifacts)
     if synth is None:
-        synth = TableSynthesizer(request.settings, seed=request.seed)
-    every = request.checkpoint_every or max(1, request.settings.epochs // CHECKPOINTS_PER_FIT)
+        synth = _first_segment(request, min(every, total))
+        if not _segment_done(synth, min(every, total), artifacts, request.fingerprint):
+            return synth, start
+    while synth.epochs_trained < total:
+        target = min(synth.epochs_trained + every, total)
+        synth.resume(target - synth.epochs_trained, request.frame, context=request.context,
+                     progress=request.progress)
+        if not _segment_done(synth, target, artifacts, request.fingerprint):
+            break
+    return synth, start
 
-    def on_epoch_end(info: Any) -> bool:
-        epoch = int(getattr(info, "epoch", 0))
-        if epoch % every == 0 and epoch < request.settings.epochs:
-            _save_checkpoint(synth, artifacts, request.fingerprint, epoch)
-        return False
 
+def _segment_done(
+    synth: TableSynthesizer, target: int, artifacts: TableArtifacts, fingerprint: str
+) -> bool:
+    """Checkpoint after a segment; False when the fit is over (early stop or last epoch)."""
+    if synth.epochs_trained < target:
+        return False  # stopped early: fidelity no longer improved
+    if synth.epochs_trained < synth.settings.epochs:
+        _save_checkpoint(synth, artifacts, fingerprint)
+        return True
+    return False
+
+
+def _first_segment(request: FitRequest, epochs: int) -> TableSynthesizer:
+    from ..synth import TableSynthesizer
+
+    segment = request.settings.model_copy(update={"epochs": epochs})
+    synth = TableSynthesizer(segment, seed=request.seed)
     synth.fit(
         request.frame,
         column_kinds=dict(request.column_kinds),
         context=request.context,
         context_kinds=dict(request.context_kinds) if request.context_kinds else None,
         bounds=dict(request.bounds) if request.bounds else None,
-        on_epoch_end=on_epoch_end,
         progress=request.progress,
     )
-    return synth, start
+    synth.settings = request.settings  # the full run's settings, as saved with the model
+    return synth
 
 
 def _resume_point(
@@ -91,15 +113,17 @@ def _resume_point(
         logger.warning("%s: cannot resume from checkpoint (%s); training afresh", artifacts.table, exc)
         artifacts.clear_checkpoint()
         return None, 0
-    epoch = int(meta.get("epoch", synth.epochs_trained))
-    logger.info("%s: resuming training at epoch %d", artifacts.table, epoch)
-    return synth, epoch
+    if int(meta.get("epoch", -1)) != synth.epochs_trained:
+        logger.info("%s: checkpoint does not match its record; training afresh", artifacts.table)
+        artifacts.clear_checkpoint()
+        return None, 0
+    synth.settings = request.settings
+    logger.info("%s: resuming training at epoch %d", artifacts.table, synth.epochs_trained)
+    return synth, synth.epochs_trained
 
 
-def _save_checkpoint(
-    synth: TableSynthesizer, artifacts: TableArtifacts, fingerprint: str, epoch: int
-) -> None:
-    with artifacts.staging(artifacts.checkpoint_path) as tmp:
-        synth.save(tmp)
+def _save_checkpoint(synth: TableSynthesizer, artifacts: TableArtifacts, fingerprint: str) -> None:
+    epoch = synth.epochs_trained
+    synth.save(artifacts.checkpoint_path)
     artifacts.write_json(artifacts.checkpoint_meta_path, {"fingerprint": fingerprint, "epoch": epoch})
     logger.debug("%s: checkpoint at epoch %d", artifacts.table, epoch)

@@ -217,8 +217,7 @@ class _Run:
             self.con, self.manifest, table, plan,
             value_columns=list(frame.columns), context_for=self._link_attributes(table), seed=seed,
         )
-        with artifacts.staging(artifacts.model_path) as tmp:
-            synth.save(tmp)
+        synth.save(artifacts.model_path, training_state=False)  # atomic on its own
         artifacts.write_json(artifacts.pii_plan_path, pii_plan.to_dict())
         artifacts.write_json(artifacts.linkage_path, linkage)
         extra = {"training_rows": len(frame), "model_columns": list(frame.columns),
@@ -284,9 +283,10 @@ class _Run:
 
     def _bounds(self, table: Table, columns: list[str]) -> dict[str, tuple[float | None, float | None]]:
         """Numeric bounds: declared range checks, narrowed by the profiled min and max."""
-        bounds = {c: b for c, b in check_bounds(table).items() if c in columns}
+        numeric = {c for c in columns if table.column(c).kind == "numeric"}
+        bounds = {c: b for c, b in check_bounds(table).items() if c in numeric}
         stats = self.profile.get("tables", {}).get(table.name, {}).get("columns", {})
-        for name in columns:
+        for name in sorted(numeric):
             info = stats.get(name) or {}
             if info.get("kind") != "numeric" or info.get("min") is None:
                 continue

@@ -2,17 +2,31 @@
 
 from __future__ import annotations
 
+import importlib.util
 import shutil
+import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 import pytest
-import toyshop
 
 from synthohive_dbt.project.model import Manifest
 from synthohive_dbt.targets.duckdb import DuckDBAdapter
+
+
+def _load_toyshop() -> Any:
+    """toyshop.py by path, so any pytest import mode finds it (tests import it by name)."""
+    if "toyshop" not in sys.modules:
+        spec = importlib.util.spec_from_file_location("toyshop", Path(__file__).with_name("toyshop.py"))
+        module = importlib.util.module_from_spec(spec)
+        sys.modules["toyshop"] = module
+        spec.loader.exec_module(module)
+    return sys.modules["toyshop"]
+
+
+toyshop = _load_toyshop()
 
 
 @pytest.fixture(scope="session")

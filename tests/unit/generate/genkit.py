@@ -15,12 +15,21 @@ from __future__ import annotations
 
 import json
 import textwrap
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
+import pytest
+
+import synthohive_dbt.synth as synth_pkg
+from synthohive_dbt.project import load_project, open_real_connection
+from synthohive_dbt.project.model import Manifest
+from synthohive_dbt.synth.settings import SynthSettings
+from synthohive_dbt.targets.config import DuckDBTarget
+from synthohive_dbt.targets.duckdb import DuckDBAdapter
 
 PROJECT_YML = """
 name: minishop
@@ -189,12 +198,16 @@ class Interrupt(RuntimeError):
 class _Settings:
     epochs: int
 
+    def model_copy(self, update: dict) -> _Settings:
+        return _Settings(update.get("epochs", self.epochs))
+
 
 class BootstrapSynth:
     """Resamples training rows; children draw rows of a parent with the same context."""
 
-    #: set to an epoch number to raise :class:`Interrupt` when it ends (once)
+    #: raise :class:`Interrupt` after this many epochs, counted over all fits (once)
     interrupt_at: int | None = None
+    epochs_run: int = 0
     fits: list[tuple[int, int]] = []  # (start epoch, end epoch) of every fit, for assertions
 
     def __init__(self, settings: Any, seed: int = 0) -> None:
@@ -210,14 +223,24 @@ class BootstrapSynth:
             progress: bool = True) -> BootstrapSynth:
         self.rows = df.reset_index(drop=True)
         self.keys = _context_keys(context) if context is not None else []
+        self.epochs_trained = 0
+        return self._run(self.settings.epochs)
+
+    def resume(self, extra_epochs: int, data: pd.DataFrame, *, context: pd.DataFrame | None = None,
+               on_epoch_end: Any = None, progress: bool = True) -> BootstrapSynth:
+        if self.rows is None:
+            raise RuntimeError("nothing to resume")
+        self.rows = data.reset_index(drop=True)
+        return self._run(extra_epochs)
+
+    def _run(self, epochs: int) -> BootstrapSynth:
         start = self.epochs_trained
-        for epoch in range(start + 1, self.settings.epochs + 1):
-            self.epochs_trained = epoch
-            if on_epoch_end is not None:
-                on_epoch_end(_Info(epoch))
-            if BootstrapSynth.interrupt_at == epoch:
+        for _ in range(epochs):
+            self.epochs_trained += 1
+            BootstrapSynth.epochs_run += 1
+            if BootstrapSynth.interrupt_at == BootstrapSynth.epochs_run:
                 BootstrapSynth.interrupt_at = None
-                raise Interrupt(f"killed at epoch {epoch}")
+                raise Interrupt(f"killed at epoch {self.epochs_trained}")
         BootstrapSynth.fits.append((start, self.epochs_trained))
         self.best_score = 0.5
         return self
@@ -234,16 +257,18 @@ class BootstrapSynth:
         picks = [rng.choice(by_key[k]) if k in by_key else rng.integers(0, len(self.rows)) for k in wanted]
         return self.rows.iloc[np.array(picks, dtype=np.int64)].reset_index(drop=True)
 
-    def save(self, path: Path) -> None:
+    def save(self, path: Path, *, training_state: bool = True) -> None:
         doc = {"epochs": self.epochs_trained, "settings": self.settings.epochs, "keys": self.keys,
                "rows": self.rows.to_json(orient="split", date_format="iso") if self.rows is not None else None,
                "dtypes": {c: str(t) for c, t in self.rows.dtypes.items()} if self.rows is not None else {}}
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
         Path(path).write_text(json.dumps(doc), encoding="utf-8")
 
     @classmethod
     def load(cls, path: Path) -> BootstrapSynth:
         doc = json.loads(Path(path).read_text(encoding="utf-8"))
         synth = cls(_Settings(doc["settings"]))
+        synth.best_score = 0.5
         synth.epochs_trained = doc["epochs"]
         synth.keys = doc["keys"]
         if doc["rows"] is not None:
@@ -254,11 +279,57 @@ class BootstrapSynth:
         return synth
 
 
-@dataclass
-class _Info:
-    epoch: int
-
-
 def _context_keys(context: pd.DataFrame) -> list[str]:
     cols = [c for c in context.columns if context[c].dtype == object or context[c].nunique() <= 10]
     return ["|".join(map(str, row)) for row in context[cols].itertuples(index=False)]
+
+
+# ---- fixtures (imported by the conftest of tests/unit/generate and tests/unit/training) ----
+@pytest.fixture(autouse=True)
+def _isolated_profiles(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("SHIVE_PROFILES_DIR", raising=False)
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+
+
+@pytest.fixture
+def standin(monkeypatch: pytest.MonkeyPatch) -> type[BootstrapSynth]:
+    """Replace the CTGAN engine by the fast bootstrap stand-in."""
+    monkeypatch.setattr(synth_pkg, "TableSynthesizer", BootstrapSynth, raising=False)
+    monkeypatch.setattr(synth_pkg, "SynthSettings", SynthSettings, raising=False)
+    monkeypatch.setattr(BootstrapSynth, "interrupt_at", None)
+    monkeypatch.setattr(BootstrapSynth, "epochs_run", 0)
+    monkeypatch.setattr(BootstrapSynth, "fits", [])
+    return BootstrapSynth
+
+
+@pytest.fixture
+def shop_dir(tmp_path: Path) -> Path:
+    return write_project(tmp_path / "minishop")
+
+
+@pytest.fixture
+def manifest(shop_dir: Path) -> Manifest:
+    return load_project(shop_dir)
+
+
+@pytest.fixture
+def real_con(manifest: Manifest) -> Iterator:
+    con = open_real_connection(manifest)
+    yield con
+    con.close()
+
+
+@pytest.fixture
+def open_target(tmp_path: Path) -> Iterator[Callable[[str], DuckDBAdapter]]:
+    """Open DuckDB targets under tmp_path by file name; all are closed afterwards."""
+    opened: list[DuckDBAdapter] = []
+
+    def open_(name: str = "synthetic.duckdb") -> DuckDBAdapter:
+        adapter = DuckDBAdapter(DuckDBTarget(path=str(tmp_path / name)), tmp_path)
+        adapter.connect()
+        opened.append(adapter)
+        return adapter
+
+    yield open_
+    for adapter in opened:
+        adapter.close()

@@ -103,8 +103,8 @@ def test_orphans_with_policy_error_fail_with_counts_and_examples(con, tmp_path):
     message = info.value.message
     assert "foreign key customer_id of orders -> customers(id)" in message
     assert "3 of 5 rows (60.00%) have no parent row" in message
-    assert "customer_id=9 (2 rows), customer_id=8 (1 rows)" in message
-    assert "orphan_policy: drop" in info.value.hint
+    assert "customer_id=9 (2 rows), customer_id=8 (1 row)" in message
+    assert "orphans: drop" in info.value.hint
     assert info.value.table == "orders" and info.value.column == "customer_id"
 
 
@@ -162,7 +162,7 @@ def test_policy_null_on_a_not_null_key_is_an_error(con, tmp_path):
     with pytest.raises(ProfileError) as info:
         check_keys(manifest, con)
     assert "customer_id is declared not null" in info.value.message
-    assert "orphan_policy: drop" in info.value.hint
+    assert "orphans: drop" in info.value.hint
 
 
 def test_orphans_cascade_down_a_chain(con, tmp_path):

@@ -30,7 +30,9 @@ def _load_error(root: Path, kind: type[Exception] = ProjectError) -> Exception:
 
 # ---- YAML ---------------------------------------------------------------------------------
 def test_yaml_syntax_error_names_file_and_line(make_project):
-    root = make_project({"models/schema.yml": "version: 2\nmodels:\n  - name: customers\n    columns: [a, b\n"})
+    root = make_project(
+        {"models/schema.yml": "version: 2\nmodels:\n  - name: customers\n    columns: [a, b\n"}
+    )
     err = _load_error(root)
     assert "YAML syntax error" in err.message
     assert err.path.endswith("schema.yml")
@@ -127,7 +129,7 @@ def test_unknown_column_in_to_columns(make_project):
 
 def test_unknown_column_in_check_expression(make_project):
     root = make_project(
-        _schema("  - name: customers\n    constraints: [{type: check, expression: \"agee > 18\"}]\n")
+        _schema('  - name: customers\n    constraints: [{type: check, expression: "agee > 18"}]\n')
     )
     err = _load_error(root)
     assert "unknown column 'agee'" in err.message and "did you mean 'age'" in err.hint
@@ -143,18 +145,24 @@ def test_declared_model_without_sql_file(make_project):
 def test_unknown_ref_and_unknown_source(make_project):
     root = make_project({"models/orders.sql": "select * from {{ ref('customer') }}\n"})
     err = _load_error(root)
-    assert "ref('customer') names no model" in err.message and "did you mean 'customers'" in err.hint
+    assert (
+        "ref('customer') names no model" in err.message and "did you mean 'customers'" in err.hint
+    )
     assert err.path.endswith("orders.sql")
 
-    root2 = make_project({"models/orders.sql": "select * from {{ source('raw', 'order') }}\n"}, name="b")
+    root2 = make_project(
+        {"models/orders.sql": "select * from {{ source('raw', 'order') }}\n"}, name="b"
+    )
     err2 = _load_error(root2)
     assert "source('raw', 'order') is not declared" in err2.message and "raw.orders" in err2.hint
 
 
 def test_unknown_ref_in_foreign_key(make_project):
     root = make_project(
-        _schema("  - name: orders\n    columns:\n      - name: customer_id\n"
-                "        constraints: [{type: foreign_key, to: \"ref('customer')\"}]\n")  # fmt: skip
+        _schema(
+            "  - name: orders\n    columns:\n      - name: customer_id\n"
+            "        constraints: [{type: foreign_key, to: \"ref('customer')\"}]\n"
+        )  # fmt: skip
     )
     err = _load_error(root)
     assert "names no model" in err.message and "did you mean 'customers'" in err.hint
@@ -176,11 +184,17 @@ def test_source_reference_with_no_selecting_model(make_project):
 
 
 def test_undefined_var_and_jinja_name(make_project):
-    root = make_project({"models/orders.sql": "select * from {{ source('raw','orders') }} where amount > {{ var('floor') }}\n"})
+    root = make_project(
+        {
+            "models/orders.sql": "select * from {{ source('raw','orders') }} where amount > {{ var('floor') }}\n"
+        }
+    )
     err = _load_error(root)
     assert "var 'floor' is not defined" in err.message and "--vars" in err.hint
 
-    root2 = make_project({"models/orders.sql": "select 1 as x\n-- two\nwhere {{ whatever }}\n"}, name="b")
+    root2 = make_project(
+        {"models/orders.sql": "select 1 as x\n-- two\nwhere {{ whatever }}\n"}, name="b"
+    )
     err2 = _load_error(root2)
     assert "undefined" in err2.message and err2.line == 3
 
@@ -204,7 +218,10 @@ def test_pk_fk_type_mismatch(make_project):
         }
     )
     err = _load_error(root)
-    assert "type mismatch: orders.customer_id is VARCHAR but customers.customer_id is BIGINT" in err.message
+    assert (
+        "type mismatch: orders.customer_id is VARCHAR but customers.customer_id is BIGINT"
+        in err.message
+    )
     assert "never casts" in err.hint and err.line is not None
 
 
@@ -278,7 +295,11 @@ def test_composite_fk_arity_and_two_primary_keys(make_project):
 
 
 def test_fk_to_derived_model_and_derived_reading_sources(make_project):
-    root = make_project({"models/ltv.sql": "{{ config(materialized='derived') }} select * from {{ source('raw','customers') }}\n"})
+    root = make_project(
+        {
+            "models/ltv.sql": "{{ config(materialized='derived') }} select * from {{ source('raw','customers') }}\n"
+        }
+    )
     err = _load_error(root)
     assert "derived model 'ltv' reads source" in err.message and "ref(" in err.hint
 
@@ -321,10 +342,22 @@ sources:
 @pytest.mark.parametrize(
     ("field", "schema"),
     [
-        ("source name", "  - name: 'x; DROP TABLE y'\n    config: {external_location: a.csv}\n    tables: [{name: t}]\n"),
-        ("source table name", "  - name: raw\n    config: {external_location: a.csv}\n    tables: [{name: 'a\"b'}]\n"),
-        ("source table identifier", "  - name: raw\n    config: {external_location: a.csv}\n    tables: [{name: t, identifier: 'x; DROP TABLE y'}]\n"),
-        ("source schema", "  - name: raw\n    schema: 'main\"; DROP'\n    config: {database_file: a.duckdb}\n    tables: [{name: t}]\n"),
+        (
+            "source name",
+            "  - name: 'x; DROP TABLE y'\n    config: {external_location: a.csv}\n    tables: [{name: t}]\n",
+        ),
+        (
+            "source table name",
+            "  - name: raw\n    config: {external_location: a.csv}\n    tables: [{name: 'a\"b'}]\n",
+        ),
+        (
+            "source table identifier",
+            "  - name: raw\n    config: {external_location: a.csv}\n    tables: [{name: t, identifier: 'x; DROP TABLE y'}]\n",
+        ),
+        (
+            "source schema",
+            "  - name: raw\n    schema: 'main\"; DROP'\n    config: {database_file: a.duckdb}\n    tables: [{name: t}]\n",
+        ),
     ],
 )
 def test_identifiers_that_are_not_plain_names_are_refused(make_project, field, schema):
@@ -378,20 +411,26 @@ def test_check_expression_cannot_smuggle_statements(make_project):
 
 def test_non_boolean_check_expression(make_project):
     root = make_project(
-        _schema("  - name: customers\n    constraints: [{type: check, expression: \"age + 1\"}]\n")
+        _schema('  - name: customers\n    constraints: [{type: check, expression: "age + 1"}]\n')
     )
     err = _load_error(root)
     assert "not a boolean condition" in err.message
 
 
 def test_unknown_data_test_and_bad_arguments(make_project):
-    root = make_project(_schema("  - name: customers\n    columns:\n      - name: segment\n        data_tests: [uniqe]\n"))
+    root = make_project(
+        _schema(
+            "  - name: customers\n    columns:\n      - name: segment\n        data_tests: [uniqe]\n"
+        )
+    )
     err = _load_error(root)
     assert "unknown data test 'uniqe'" in err.message and "did you mean 'unique'" in err.hint
 
     root2 = make_project(
-        _schema("  - name: customers\n    columns:\n      - name: segment\n"
-                "        data_tests: [{accepted_values: {value: [a]}}]\n"),  # fmt: skip
+        _schema(
+            "  - name: customers\n    columns:\n      - name: segment\n"
+            "        data_tests: [{accepted_values: {value: [a]}}]\n"
+        ),  # fmt: skip
         name="b",
     )
     err2 = _load_error(root2)
@@ -405,9 +444,13 @@ def test_rows_and_scale_together(make_project):
 
 
 def test_sql_config_errors_name_the_sql_file(make_project):
-    root = make_project({"models/orders.sql": "{{ config(materialised='derived') }}select 1 as x\n"})
+    root = make_project(
+        {"models/orders.sql": "{{ config(materialised='derived') }}select 1 as x\n"}
+    )
     err = _load_error(root)
-    assert "config() in models/orders.sql" in err.message and "did you mean 'materialized'" in err.hint
+    assert (
+        "config() in models/orders.sql" in err.message and "did you mean 'materialized'" in err.hint
+    )
 
 
 def test_missing_project_file_and_model_path(tmp_path, make_project):
@@ -420,14 +463,36 @@ def test_missing_project_file_and_model_path(tmp_path, make_project):
 
 
 def test_duplicate_yaml_keys_and_declarations(make_project):
-    root = make_project({"models/schema.yml": SOURCES + "models:\n  - name: customers\n    name: orders\n"})
+    root = make_project(
+        {"models/schema.yml": SOURCES + "models:\n  - name: customers\n    name: orders\n"}
+    )
     err = _load_error(root)
     assert "duplicate key 'name'" in err.message and err.line == 8
 
     root2 = make_project(
-        {"models/more.yml": "version: 2\nmodels:\n  - name: customers\n",
-         "models/schema.yml": SOURCES + "models:\n  - name: customers\n"},  # fmt: skip
+        {
+            "models/more.yml": "version: 2\nmodels:\n  - name: customers\n",
+            "models/schema.yml": SOURCES + "models:\n  - name: customers\n",
+        },  # fmt: skip
         name="b",
     )
     err2 = _load_error(root2)
     assert "model 'customers' is declared twice" in err2.message
+
+
+def test_check_expression_is_stored_without_comments(make_project):
+    root = make_project(
+        _schema(
+            "  - name: customers\n    constraints:\n"
+            "      - {type: check, expression: \"age > 1 -- x */ ; COPY (SELECT 1) TO 'pwned.csv'\"}\n"
+        )
+    )
+    check = load_project(root).tables["customers"].checks[0]
+    assert check.expression == "age > 1"
+
+
+def test_batch_size_must_fit_pac(make_project):
+    root = make_project(_schema("  - name: customers\n    config: {synth: {batch_size: 64}}\n"))
+    err = _load_error(root)
+    assert "batch_size 64 of model 'customers' is not a multiple of pac 10" in err.message
+    assert "60" in err.hint

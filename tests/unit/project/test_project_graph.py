@@ -9,7 +9,9 @@ from synthohive_dbt.project.graph import find_cycle, select_tables, topological_
 from synthohive_dbt.project.model import ForeignKey, Manifest, Table
 
 
-def _table(name: str, parents: list[str] = (), refs: list[str] = (), derived: bool = False) -> Table:
+def _table(
+    name: str, parents: list[str] = (), refs: list[str] = (), derived: bool = False
+) -> Table:
     return Table(
         name=name,
         materialized="derived" if derived else "synth",
@@ -31,7 +33,10 @@ def manifest() -> Manifest:
         _table("reviews", ["customers", "products"]),
         _table("ltv", refs=["orders", "customers"], derived=True),
     ]
-    deps = {t.name: {**{fk.parent: "fk" for fk in t.foreign_keys}, **{r: "ref" for r in t.refs}} for t in tables}
+    deps = {
+        t.name: {**{fk.parent: "fk" for fk in t.foreign_keys}, **{r: "ref" for r in t.refs}}
+        for t in tables
+    }
     order = topological_order([t.name for t in tables], deps, late=lambda n: n == "ltv")
     return Manifest(
         project_name="p", project_dir="/p", target_path="/p/target", profile_name="p",
@@ -48,7 +53,12 @@ def test_self_reference_is_not_a_cycle():
 
 
 def test_cycle_is_named_with_its_edges():
-    deps = {"a": {"b": "foreign key b_id"}, "b": {"c": "ref()"}, "c": {"a": "foreign key a_id"}, "d": {}}
+    deps = {
+        "a": {"b": "foreign key b_id"},
+        "b": {"c": "ref()"},
+        "c": {"a": "foreign key a_id"},
+        "d": {},
+    }
     with pytest.raises(ProjectError) as info:
         topological_order(["a", "b", "c", "d"], deps)
     assert "a -> b -> c -> a" in info.value.message

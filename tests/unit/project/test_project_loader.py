@@ -60,7 +60,11 @@ def test_design_md_example_loads_verbatim(make_project):
     assert customers.checks[0].column == "age"
     assert "BETWEEN 18 AND 100" in customers.checks[0].expression
     fk = orders.foreign_keys[0]
-    assert (fk.columns, fk.parent, fk.parent_columns) == (["customer_id"], "customers", ["customer_id"])
+    assert (fk.columns, fk.parent, fk.parent_columns) == (
+        ["customer_id"],
+        "customers",
+        ["customer_id"],
+    )
     assert manifest.sources["raw.orders"].format == "parquet"
 
 
@@ -99,6 +103,7 @@ def test_synth_settings_merge_project_yml_and_sql_config(make_project):
             "shive_project.yml": """
             name: shop
             synth: {epochs: 10, batch_size: 20, scale: 2.0, pac: 2}
+            data_tests: {ks_threshold: 0.3, severity: {integrity: warn}}
             """,
             "models/customers.sql": "{{ config(synth={'batch_size': 40}) }}\n"
             "select * from {{ source('raw', 'customers') }}\n",
@@ -121,7 +126,10 @@ def test_synth_settings_merge_project_yml_and_sql_config(make_project):
     o = manifest.tables["orders"].synth
     assert (o.rows, o.scale, o.epochs, o.batch_size) == (None, 2.0, 10, 20)
     assert manifest.settings["synth"]["epochs"] == 10
-    assert manifest.settings["data_tests"]["ks_threshold"] == pytest.approx(0.2)
+    assert manifest.settings["data_tests"] == {
+        "ks_threshold": 0.3,
+        "severity": {"integrity": "warn"},
+    }
 
 
 def test_vars_env_vars_and_cli_overrides(make_project, monkeypatch):
@@ -227,7 +235,11 @@ def test_composite_keys_and_unique_parent_columns(make_project):
     # a unique data test makes orders.order_id a valid FK target
     assert manifest.tables["orders"].column("order_id").unique
     assert manifest.tables["orders"].column("order_id").nullable is False
-    assert manifest.order.index("orders") < manifest.order.index("lines") < manifest.order.index("refunds")
+    assert (
+        manifest.order.index("orders")
+        < manifest.order.index("lines")
+        < manifest.order.index("refunds")
+    )
 
 
 def test_tests_key_pii_defaults_and_orphans(make_project):

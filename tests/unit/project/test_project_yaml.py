@@ -83,9 +83,7 @@ def test_nested_extra_key_in_pii(tmp_path: Path):
 
 
 def test_bad_literal_and_several_problems(tmp_path: Path):
-    text = (
-        "version: 2\nmodels:\n  - name: a\n    config: {materialized: derivd, orphans: nope}\n"
-    )
+    text = "version: 2\nmodels:\n  - name: a\n    config: {materialized: derivd, orphans: nope}\n"
     err = _error(text, tmp_path)
     assert "'derivd' is not allowed" in err.message
     assert "did you mean 'derived'" in err.hint

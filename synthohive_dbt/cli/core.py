@@ -1,4 +1,4 @@
-"""The ``shive`` command line: parse flags, call the library, map errors to exit codes.
+"""The shared machinery of the ``shive`` command line: flags, logging, exit codes.
 
 Exit codes: 0 success, 1 a table or test failed, 2 bad usage, bad configuration or an
 unexpected error (``--debug`` shows its traceback).
@@ -24,21 +24,22 @@ The body returns the exit code (or None for 0) and raises ShiveError for failure
 from __future__ import annotations
 
 import functools
-import json
 import logging
 import platform
-import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 import yaml
 
-from . import __version__
-from .errors import ShiveError
-from .log import RunReport, attach_log_file, event, reset_logging, setup_logging
+from .. import __version__
+from ..errors import ShiveError
+from ..log import attach_log_file, event, reset_logging, setup_logging
+
+if TYPE_CHECKING:
+    from ..project.model import Manifest
 
 log = logging.getLogger("synthohive_dbt.cli")
 F = TypeVar("F", bound=Callable[..., Any])
@@ -47,7 +48,6 @@ _LOGGING_KEYS = ("quiet", "log_format", "debug")
 _PROJECT_KEYS = ("project_dir", "profiles_dir", "target", "vars")
 _SELECTION_KEYS = ("select", "exclude")
 _SEED_KEYS = ("seed",)
-PROFILE_FILE = "profile.json"
 
 
 # ---- the parsed common flags -----------------------------------------------------------------
@@ -66,9 +66,9 @@ class Invocation:
     log_format: str = "text"
     debug: bool = False
 
-    def load(self) -> Any:
+    def load(self) -> Manifest:
         """Load the project into a Manifest and write ``target/manifest.json``."""
-        from .project import load_project, write_manifest
+        from ..project import load_project, write_manifest
 
         manifest = load_project(
             self.project_dir,
@@ -80,9 +80,9 @@ class Invocation:
         write_manifest(manifest)
         return manifest
 
-    def selected(self, manifest: Any) -> list[str]:
+    def selected(self, manifest: Manifest) -> list[str]:
         """Tables picked by ``--select`` / ``--exclude``, in graph order."""
-        from .project import select_tables
+        from ..project import select_tables
 
         return select_tables(manifest, self.select, self.exclude)
 
@@ -212,7 +212,7 @@ def _invocation(kwargs: dict[str, Any]) -> Invocation:
 
 def _attach_project_log(inv: Invocation) -> None:
     """Log to ``<target-path>/logs/shive.log`` when the project file can be read."""
-    from .project.files import read_project_config
+    from ..project.files import read_project_config
 
     root = inv.project_dir.resolve()
     try:
@@ -257,7 +257,7 @@ def exit_code_for(exc: BaseException, *, debug: bool = False) -> int:
     return 2
 
 
-# ---- the group --------------------------------------------------------------------------------
+# ---- the group ----------------------------------------------------------------------------
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(__version__, "--version", prog_name="shive")
 def cli() -> None:
@@ -267,205 +267,3 @@ def cli() -> None:
     with every key intact, and prove it with SQL tests. Run 'shive COMMAND --help'
     for a command's flags.
     """
-
-
-@cli.command()
-@click.argument("name", type=click.Path(path_type=Path))
-@logging_options
-@shive_command(log_file=False)
-def init(inv: Invocation, name: Path) -> int:
-    """Create a new project NAME from the starter template.
-
-    NAME is a folder (created; it must not exist or be empty); its last part becomes
-    the project and profile name. The starter has two related tables read from CSV
-    files, so 'shive validate --project-dir NAME' works right away.
-    """
-    from .project.scaffold import init_project
-
-    dest = init_project(name)
-    event(f"Created project {dest.resolve().name} at {dest}", event="init", path=str(dest))
-    event(f"Next: cd {dest} && shive debug && shive validate")
-    return 0
-
-
-@cli.command()
-@project_options
-@shive_command()
-def debug(inv: Invocation) -> int:
-    """Show versions, the project and profile in use, and test the target connection."""
-    from .project.debug import run_debug
-
-    return run_debug(inv.project_dir, profiles_dir=inv.profiles_dir, target=inv.target)
-
-
-@cli.command()
-@project_options
-@seed_option
-@shive_command()
-def validate(inv: Invocation) -> int:
-    """Parse and check everything without training: YAML, SQL, columns, keys, types, cycles.
-
-    Writes target/manifest.json. Also checks the real data's keys (duplicate primary
-    keys, orphan foreign keys) when the profiling stage provides that check.
-    """
-    from .project import open_real_connection
-
-    manifest = inv.load()
-    with open_real_connection(manifest) as con:
-        _check_real_keys(manifest, con)
-    tables = list(manifest.tables.values())
-    tests = sum(len(t.tests) + sum(len(c.tests) for c in t.columns) for t in tables)
-    event(
-        f"Found {_count(len(tables), 'model')} ({len(manifest.synth_tables())} synth, "
-        f"{len(manifest.derived_tables())} derived), {_count(len(manifest.sources), 'source')}, "
-        f"{_count(sum(len(t.foreign_keys) for t in tables), 'foreign key')}, "
-        f"{_count(sum(len(t.checks) for t in tables), 'check constraint')}, "
-        f"{_count(tests, 'data test')}",
-        event="validated",
-        order=manifest.order,
-    )
-    event(f"Wrote {manifest.target_dir / 'manifest.json'}")
-    event("All checks passed.")
-    return 0
-
-
-def _check_real_keys(manifest: Any, con: Any) -> None:
-    """Run profiling's key checks on the real data when that stage provides them."""
-    try:
-        from .profiling import check_keys
-    except ImportError:
-        log.debug("profiling.check_keys is not available; key checks on the real data skipped")
-        return
-    findings = check_keys(manifest, con) or []  # logs its warnings, raises ProfileError on errors
-    warned = sum(1 for f in findings if getattr(f, "status", None) == "warn")
-    event(
-        f"Checked the real data's keys: {_count(len(findings), 'check')}, {_count(warned, 'warning')}",
-        event="key_checks",
-        checks=len(findings),
-        warnings=warned,
-    )
-
-
-def _count(n: int, word: str) -> str:
-    return f"{n} {word}" + ("" if n == 1 else "s")
-
-
-@cli.command()
-@project_options
-@selection_options
-@seed_option
-@shive_command()
-def profile(inv: Invocation) -> int:
-    """Profile the real data of the selected tables into target/profile.json.
-
-    Column statistics, key checks, orphans and child counts, one table at a time; a
-    table that fails is an ERROR line and the exit code is 1.
-    """
-    from .project import open_real_connection
-
-    try:
-        from .profiling import profile_project, write_profile
-    except ImportError as exc:
-        raise ShiveError(f"the profiling stage is not available: {exc}") from exc
-    manifest = inv.load()
-    tables = inv.selected(manifest)
-    path = manifest.target_dir / PROFILE_FILE
-    merged = _previous_profile(path) if (inv.select or inv.exclude) else None
-    report = RunReport(total=len(tables))
-    with open_real_connection(manifest) as con:
-        for index, name in enumerate(tables, 1):
-            with report.step(index, name, f"profiling {name}", f"profiled {name}") as step:
-                part = profile_project(manifest, con, tables=[name])
-                merged = _merge_profile(merged, part, manifest.order)
-                step.data["row_count"] = part.get("tables", {}).get(name, {}).get("row_count")
-    if merged is not None:
-        write_profile(merged, path)
-        event(f"Wrote {path}", event="artifact", path=str(path))
-    return report.summary()
-
-
-def _previous_profile(path: Path) -> dict[str, Any] | None:
-    """The existing profile.json, kept for tables a partial --select does not re-profile."""
-    if not path.is_file():
-        return None
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        log.debug("ignoring unreadable %s (it is rewritten): %s", path, exc)
-        return None
-    return data if isinstance(data, dict) else None
-
-
-def _merge_profile(
-    merged: dict[str, Any] | None, part: dict[str, Any], order: list[str]
-) -> dict[str, Any]:
-    """``part``'s tables over ``merged``'s, in graph order; top-level fields from ``part``."""
-    if merged is None:
-        return part
-    tables = {**merged.get("tables", {}), **part.get("tables", {})}
-    ordered = {n: tables[n] for n in order if n in tables}
-    ordered.update({n: t for n, t in tables.items() if n not in ordered})
-    return {**merged, **part, "tables": ordered}
-
-
-@cli.command(name="ls")
-@project_options
-@selection_options
-@shive_command()
-def ls_command(inv: Invocation) -> int:
-    """List the tables in generation order with materialization, rows/mode and parents."""
-    manifest = inv.load()
-    rows = []
-    for name in inv.selected(manifest):
-        table = manifest.tables[name]
-        rows.append(
-            {
-                "name": name,
-                "materialized": table.materialized,
-                "synth": _synth_summary(table),
-                "parents": manifest.parents(name),
-            }
-        )
-    for row in rows:
-        if inv.log_format == "json":
-            click.echo(json.dumps(row))
-        else:
-            parents = ", ".join(row["parents"]) or "-"
-            click.echo(
-                f"{row['name']:<24} {row['materialized']:<8} {row['synth']:<14} parents: {parents}"
-            )
-    return 0
-
-
-def _synth_summary(table: Any) -> str:
-    if table.materialized == "derived":
-        return "sql"
-    if table.synth.mode == "copy":
-        return "copy"
-    if table.synth.rows is not None:
-        return f"rows={table.synth.rows}"
-    return f"scale={table.synth.scale if table.synth.scale is not None else 1.0:g}"
-
-
-@cli.command()
-@project_options
-@shive_command(log_file=False)
-def clean(inv: Invocation) -> int:
-    """Delete target/ (the project's clean-targets); never anything outside the project."""
-    from .project.scaffold import clean_project
-
-    removed = clean_project(inv.project_dir)
-    for path in removed:
-        event(f"Removed {path}", event="clean", path=str(path))
-    if not removed:
-        event("Nothing to clean")
-    return 0
-
-
-def main(argv: list[str] | None = None) -> None:
-    """Console-script entry point."""
-    cli.main(args=argv, prog_name="shive")
-
-
-if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())

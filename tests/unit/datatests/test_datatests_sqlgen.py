@@ -6,9 +6,10 @@ import pytest
 import sqlglot
 from sqlglot import exp
 
-from synthohive_dbt.datatests import sqlgen
+from synthohive_dbt.datatests import emit_tests, sqlgen
 from synthohive_dbt.datatests.writer import protect_jinja
 from synthohive_dbt.errors import DataTestError
+from synthohive_dbt.project.model import Manifest
 
 CANONICAL = (
     "SELECT child.\"k\" FROM {{ source('shive_synth', 'orders') }} AS child "
@@ -78,3 +79,11 @@ def test_protect_jinja_wraps_delimiters_but_keeps_sources_live() -> None:
     assert protect_jinja("SELECT 1 FROM {{ source('shive_synth', 't') }}") == (
         "SELECT 1 FROM {{ source('shive_synth', 't') }}"
     )
+
+
+def test_every_emitted_test_transpiles_to_spark(manifest: Manifest, profile: dict) -> None:
+    for test in emit_tests(manifest, profile):
+        for sql in filter(None, (test.sql, test.metrics_sql)):
+            rendered = sqlgen.render_for_target(sql, "spark", lambda t: f"`synth`.`{t}`")
+            assert "source(" not in rendered and f"`synth`.`{test.table}`" in rendered
+            sqlglot.parse_one(rendered, dialect="spark")

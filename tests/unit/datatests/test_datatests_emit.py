@@ -149,3 +149,23 @@ def test_names_that_clash_are_made_unique(manifest: Manifest, profile: dict) -> 
 def test_newer_profile_format_is_refused(manifest: Manifest, profile: dict) -> None:
     with pytest.raises(DataTestError, match="format version"):
         emit_tests(manifest, {**profile, "format_version": 99})
+
+
+def test_declared_where_filters_and_enabled_false(manifest: Manifest, profile: dict) -> None:
+    status = manifest.tables["orders"].column("status")
+    status.tests.append(DataTest("not_null", "status", {"where": "amount > 100"}))
+    status.tests.append(DataTest("unique", "status", {"enabled": False}))
+    tests = by_name(emit_tests(manifest, profile))
+    filtered = tests["shive_not_null_orders_status"]
+    assert "WHERE\n    amount > 100\n) AS filtered" in filtered.sql
+    assert "(where amount > 100)" in filtered.description
+    assert "shive_unique_orders_status" not in tests
+
+
+def test_settings_as_the_project_loader_dumps_them(manifest: Manifest, profile: dict) -> None:
+    # unset keys of the project's settings model are absent or None: defaults apply
+    manifest.settings = {"data_tests": {"ks_threshold": 0.05, "tvd_threshold": None, "severity": {"integrity": None}}}
+    tests = by_name(emit_tests(manifest, profile))
+    assert tests["shive_ks_orders_amount"].threshold == 0.05
+    assert tests["shive_tv_orders_status"].threshold == 0.2
+    assert tests["shive_unique_orders_order_id"].severity == "error"

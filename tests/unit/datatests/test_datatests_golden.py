@@ -12,7 +12,14 @@ from pathlib import Path
 import pytest
 
 from synthohive_dbt.datatests import dbt_test_text, emit_tests
-from synthohive_dbt.project.model import CheckConstraint, Column, DataTest, ForeignKey, Manifest, Table
+from synthohive_dbt.project.model import (
+    CheckConstraint,
+    Column,
+    DataTest,
+    ForeignKey,
+    Manifest,
+    Table,
+)
 
 GOLDEN = Path(__file__).parent / "golden"
 

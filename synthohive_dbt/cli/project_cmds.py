@@ -1,0 +1,143 @@
+"""Commands about the project itself: init, debug, validate, profile, ls, clean."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import click
+
+from ..log import event
+from .core import (
+    Invocation,
+    cli,
+    logging_options,
+    project_options,
+    seed_option,
+    selection_options,
+    shive_command,
+)
+
+if TYPE_CHECKING:
+    from ..project.model import Table
+
+
+@cli.command()
+@click.argument("name", type=click.Path(path_type=Path))
+@logging_options
+@shive_command(log_file=False)
+def init(inv: Invocation, name: Path) -> int:
+    """Create a new project NAME from the starter template.
+
+    NAME is a folder (created; it must not exist or be empty); its last part becomes
+    the project and profile name. The starter has two related tables read from CSV
+    files, so 'shive validate --project-dir NAME' works right away.
+    """
+    from ..project.scaffold import init_project
+
+    dest = init_project(name)
+    event(f"Created project {dest.resolve().name} at {dest}", event="init", path=str(dest))
+    event(f"Next: cd {dest} && shive debug && shive validate")
+    return 0
+
+
+@cli.command()
+@project_options
+@shive_command()
+def debug(inv: Invocation) -> int:
+    """Show versions, the project and profile in use, and test the target connection."""
+    from ..project.debug import run_debug
+
+    return run_debug(inv.project_dir, profiles_dir=inv.profiles_dir, target=inv.target)
+
+
+@cli.command()
+@project_options
+@seed_option
+@shive_command()
+def validate(inv: Invocation) -> int:
+    """Parse and check everything without training: YAML, SQL, columns, keys, types, cycles.
+
+    Writes target/manifest.json. Also checks the real data's keys (duplicate primary
+    keys, orphan foreign keys) when the profiling stage provides that check.
+    """
+    from ..project.validate import validate_project
+
+    manifest = inv.load()
+    validate_project(manifest)
+    event(f"Wrote {manifest.target_dir / 'manifest.json'}")
+    event("All checks passed.")
+    return 0
+
+
+@cli.command()
+@project_options
+@selection_options
+@seed_option
+@shive_command()
+def profile(inv: Invocation) -> int:
+    """Profile the real data of the selected tables into target/profile.json.
+
+    Column statistics, key checks, orphans and child counts, one table at a time; a
+    table that fails is an ERROR line and the exit code is 1.
+    """
+    from ..project.profile_step import profile_tables
+
+    manifest = inv.load()
+    keep_others = bool(inv.select or inv.exclude)
+    return profile_tables(manifest, inv.selected(manifest), keep_others=keep_others)
+
+
+@cli.command(name="ls")
+@project_options
+@selection_options
+@shive_command()
+def ls_command(inv: Invocation) -> int:
+    """List the tables in generation order with materialization, rows/mode and parents."""
+    manifest = inv.load()
+    rows = []
+    for name in inv.selected(manifest):
+        table = manifest.tables[name]
+        rows.append(
+            {
+                "name": name,
+                "materialized": table.materialized,
+                "synth": _synth_summary(table),
+                "parents": manifest.parents(name),
+            }
+        )
+    for row in rows:
+        if inv.log_format == "json":
+            click.echo(json.dumps(row))
+        else:
+            parents = ", ".join(row["parents"]) or "-"
+            click.echo(
+                f"{row['name']:<24} {row['materialized']:<8} {row['synth']:<14} parents: {parents}"
+            )
+    return 0
+
+
+def _synth_summary(table: Table) -> str:
+    if table.materialized == "derived":
+        return "sql"
+    if table.synth.mode == "copy":
+        return "copy"
+    if table.synth.rows is not None:
+        return f"rows={table.synth.rows}"
+    return f"scale={table.synth.scale if table.synth.scale is not None else 1.0:g}"
+
+
+@cli.command()
+@project_options
+@shive_command(log_file=False)
+def clean(inv: Invocation) -> int:
+    """Delete target/ (the project's clean-targets); never anything outside the project."""
+    from ..project.scaffold import clean_project
+
+    removed = clean_project(inv.project_dir)
+    for path in removed:
+        event(f"Removed {path}", event="clean", path=str(path))
+    if not removed:
+        event("Nothing to clean")
+    return 0

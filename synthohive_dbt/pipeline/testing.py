@@ -1,0 +1,92 @@
+"""``shive test`` and ``shive report``: emit SQL tests, run them on the target, report."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ..log import event
+from .checks import load_profile_for, open_target
+
+if TYPE_CHECKING:
+    from ..datatests.runner import TestRunResult
+    from ..project.model import Manifest
+
+log = logging.getLogger(__name__)
+
+RUN_RESULTS = "run_results.json"
+
+
+def test_step(
+    manifest: Manifest,
+    *,
+    tables: list[str] | None = None,
+    store_failures: bool | None = None,
+    fail_fast: bool = False,
+    args: dict[str, Any] | None = None,
+) -> TestRunResult:
+    """Emit the tests into ``target/tests/`` and run those of ``tables`` on the target.
+
+    Writes ``target/run_results.json``. ``store_failures`` None takes the project's
+    ``data_tests.store_failures`` setting.
+    """
+    from ..datatests import (
+        emit_tests,
+        filter_tests,
+        format_result_line,
+        format_summary,
+        project_test_settings,
+        run_tests,
+        store_failures_default,
+        write_run_results,
+        write_tests,
+    )
+
+    profile = load_profile_for(manifest)
+    settings = project_test_settings(manifest)
+    tests = emit_tests(manifest, profile, settings=settings)
+    adapter = open_target(manifest)
+    folder = write_tests(
+        tests, manifest.target_dir, manifest=manifest, target_config=adapter.config
+    )
+    event(f"Wrote {len(tests)} tests to {folder}", event="tests_written", path=str(folder))
+    if tables is not None:
+        tests = filter_tests(tests, tables=tables)
+    if store_failures is None:
+        store_failures = store_failures_default(settings)
+
+    def on_result(result: Any, index: int, total: int) -> None:
+        level = logging.INFO if result.status in ("pass", "skipped") else logging.WARNING
+        event(
+            format_result_line(result, index, total),
+            level=level,
+            event="test",
+            status=result.status,
+        )
+
+    with adapter:
+        result = run_tests(
+            adapter, tests, store_failures=store_failures, fail_fast=fail_fast, on_result=on_result
+        )
+    path = manifest.target_dir / RUN_RESULTS
+    write_run_results(result, path, project_name=manifest.project_name, args=args)
+    for line in format_summary(result):
+        event(line, event="summary")
+    return result
+
+
+def report_step(manifest: Manifest) -> Path:
+    """Write ``target/report.html`` and ``target/report.json`` from the profile, target and last test run."""
+    from ..datatests import load_run_results
+    from ..report import build_report
+
+    profile = load_profile_for(manifest)
+    results_path = manifest.target_dir / RUN_RESULTS
+    test_result = load_run_results(results_path) if results_path.is_file() else None
+    if test_result is None:
+        log.info("no %s yet: the report has no test results (run 'shive test' first)", results_path)
+    with open_target(manifest) as adapter:
+        html = build_report(manifest, profile, adapter, test_result, manifest.target_dir)
+    event(f"Wrote {html} and {html.with_suffix('.json')}", event="report", path=str(html))
+    return html

@@ -1,0 +1,64 @@
+"""``shive validate`` beyond loading: the real data's key checks and a summary of the project.
+
+Loading (:func:`~synthohive_dbt.project.load_project`) already refuses every
+configuration error; this adds the checks that need the rows (duplicate or null
+primary keys, orphan foreign keys, empty tables), which the profiling stage provides.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING, Any
+
+from ..log import event
+from .sources import open_real_connection
+
+if TYPE_CHECKING:
+    import duckdb
+
+    from .model import Manifest
+
+log = logging.getLogger(__name__)
+
+
+def plural(n: int, word: str) -> str:
+    """``1 model``, ``2 models``."""
+    return f"{n} {word}" + ("" if n == 1 else "s")
+
+
+def describe_manifest(manifest: Manifest) -> str:
+    """``Found 2 models (2 synth, 0 derived), 2 sources, 1 foreign key, ...``."""
+    tables = list(manifest.tables.values())
+    tests = sum(len(t.tests) + sum(len(c.tests) for c in t.columns) for t in tables)
+    return (
+        f"Found {plural(len(tables), 'model')} ({len(manifest.synth_tables())} synth, "
+        f"{len(manifest.derived_tables())} derived), {plural(len(manifest.sources), 'source')}, "
+        f"{plural(sum(len(t.foreign_keys) for t in tables), 'foreign key')}, "
+        f"{plural(sum(len(t.checks) for t in tables), 'check constraint')}, "
+        f"{plural(tests, 'data test')}"
+    )
+
+
+def check_real_keys(manifest: Manifest, con: duckdb.DuckDBPyConnection) -> list[Any]:
+    """Run ``profiling.check_keys`` (when that stage is installed); ProfileError on a broken key."""
+    try:
+        from ..profiling import check_keys
+    except ImportError:
+        log.debug("profiling.check_keys is not available; key checks on the real data skipped")
+        return []
+    findings = list(check_keys(manifest, con) or [])  # logs its own warnings
+    warned = sum(1 for f in findings if getattr(f, "status", None) == "warn")
+    event(
+        f"Checked the real data's keys: {plural(len(findings), 'check')}, {plural(warned, 'warning')}",
+        event="key_checks",
+        checks=len(findings),
+        warnings=warned,
+    )
+    return findings
+
+
+def validate_project(manifest: Manifest) -> None:
+    """Check the real data's keys and log what the project contains."""
+    with open_real_connection(manifest) as con:
+        check_real_keys(manifest, con)
+    event(describe_manifest(manifest), event="validated", order=manifest.order)

@@ -1,0 +1,169 @@
+"""Bounds and conditions a sample must meet, checked on raw decoded rows.
+
+Declared bounds (from ``schema.yml`` or the profile, passed to ``fit``) are hard: rows
+outside are drawn again, a few rounds, and what still breaks them is clipped with a
+warning, or, in strict mode, raises :class:`ConstraintViolation`. The training data's
+own range is soft: output is clipped into it silently (``enforce_observed_bounds``).
+Conditions fix a column's value: a discrete value steers the conditional vector and is
+then checked like a bound; a continuous value is simply set.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..errors import ConstraintViolation, GenerationError, known_names_hint
+from .columns import from_values, grid_bounds, to_model_bound
+from .transformer import DataTransformer, RawBatch
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class Requirements:
+    """What every generated row must satisfy, in model units."""
+
+    hard: dict[int, tuple[float, float]] = field(default_factory=dict)  # continuous index
+    soft: dict[int, tuple[float, float]] = field(default_factory=dict)
+    set_values: dict[int, float | None] = field(default_factory=dict)
+    codes: dict[int, int] = field(default_factory=dict)  # discrete index -> required code
+    forced: dict[str, Any] = field(default_factory=dict)  # written after decoding
+    cond: tuple[int, int] | None = None  # (conditional column, code) for the cond vector
+
+    def settle(self, raw: RawBatch) -> None:
+        """Apply what needs no redraw: soft clipping and continuous conditions."""
+        for i, (lo, hi) in self.soft.items():
+            np.clip(raw.values[:, i], lo, hi, out=raw.values[:, i])
+        for i, value in self.set_values.items():
+            raw.null[:, i] = value is None
+            raw.values[:, i] = 0.0 if value is None else value
+
+    def violations(self, raw: RawBatch) -> np.ndarray:
+        """Rows breaking a hard bound or a discrete condition."""
+        bad = np.zeros(len(raw), dtype=bool)
+        for i, (lo, hi) in self.hard.items():
+            values = raw.values[:, i]
+            bad |= ~raw.null[:, i] & ((values < lo) | (values > hi))
+        for j, code in self.codes.items():
+            bad |= raw.codes[:, j] != code
+        return bad
+
+    def force(self, raw: RawBatch, rows: np.ndarray) -> None:
+        """Clip and set the given rows so they comply."""
+        for i, (lo, hi) in self.hard.items():
+            raw.values[rows, i] = np.clip(raw.values[rows, i], lo, hi)
+        for j, code in self.codes.items():
+            raw.codes[rows, j] = code
+
+    def explain(self, raw: RawBatch, bad: np.ndarray, transformer: DataTransformer) -> str:
+        """Which columns the still-bad rows break, for messages."""
+        parts = []
+        for i, (lo, hi) in self.hard.items():
+            values = raw.values[bad, i]
+            count = int(((values < lo) | (values > hi)).sum())
+            if count:
+                parts.append(f"{transformer.continuous[i].name} outside [{lo:g}, {hi:g}] ({count} rows)")
+        for j, code in self.codes.items():
+            count = int((raw.codes[bad, j] != code).sum())
+            if count:
+                parts.append(f"{transformer.discrete[j].name} condition ({count} rows)")
+        return "; ".join(parts)
+
+    def write_forced(self, frame: pd.DataFrame, transformer: DataTransformer) -> None:
+        """Set condition values the model cannot produce itself, keeping dtypes."""
+        specs = {s.name: s for s in transformer.specs}
+        for name, value in self.forced.items():
+            values = np.empty(len(frame), dtype=object)
+            values[:] = [value] * len(frame)
+            null = np.full(len(frame), value is None)
+            series = from_values(values, null, specs[name])
+            series.index = frame.index
+            frame[name] = series
+
+
+def build_requirements(
+    transformer: DataTransformer, bounds: Mapping[str, tuple[float | None, float | None]],
+    conditions: Mapping[str, Any] | None, *, observed: bool, strict: bool,
+) -> Requirements:
+    """Requirements from declared ``bounds`` (model units) and sample ``conditions``."""
+    req = Requirements()
+    for i, spec in enumerate(transformer.continuous):
+        if spec.name in bounds:
+            req.hard[i] = grid_bounds(*bounds[spec.name], spec)
+        elif observed and spec.name in transformer.observed:
+            lo, hi = transformer.observed[spec.name]
+            req.soft[i] = (-np.inf if lo is None else lo, np.inf if hi is None else hi)
+    for name, value in (conditions or {}).items():
+        _add_condition(req, transformer, name, value, strict)
+    return req
+
+
+def _add_condition(
+    req: Requirements, transformer: DataTransformer, name: str, value: Any, strict: bool
+) -> None:
+    columns = transformer.columns
+    if name not in columns:
+        raise GenerationError(
+            f"condition on unknown column {name!r}", hint=known_names_hint(name, columns, "column")
+        )
+    continuous = {s.name: i for i, s in enumerate(transformer.continuous)}
+    discrete = {s.name: j for j, s in enumerate(transformer.discrete)}
+    if name in continuous:
+        _continuous_condition(req, transformer, continuous[name], value, strict)
+    elif name in discrete:
+        _discrete_condition(req, transformer, discrete[name], value, strict)
+    elif value is not None:  # a column that was all null
+        _unmeetable(name, value, "the column was entirely null in training", strict)
+        req.forced[name] = value
+
+
+def _continuous_condition(
+    req: Requirements, transformer: DataTransformer, i: int, value: Any, strict: bool
+) -> None:
+    spec = transformer.continuous[i]
+    try:
+        number = to_model_bound(value, spec)
+    except (TypeError, ValueError) as exc:
+        raise GenerationError(
+            f"condition value {value!r} is not a valid {spec.kind}", column=spec.name,
+            hint="pass a number, a date or a timestamp",
+        ) from exc
+    if number is not None and i in req.hard:
+        lo, hi = req.hard[i]
+        if not lo <= number <= hi:
+            _unmeetable(spec.name, value, f"outside the bounds [{lo:g}, {hi:g}]", strict)
+    req.soft.pop(i, None)
+    req.hard.pop(i, None)
+    req.set_values[i] = number
+
+
+def _discrete_condition(
+    req: Requirements, transformer: DataTransformer, j: int, value: Any, strict: bool
+) -> None:
+    model = transformer.category_models[j]
+    code = model.code_of(value)
+    if code < 0:
+        _unmeetable(model.name, value, "the model never saw this value", strict)
+        req.forced[model.name] = value
+        return
+    req.codes[j] = code
+    if code == model.other_code:
+        req.forced[model.name] = value
+    layout = transformer.layout
+    if req.cond is None and j in layout.cond_columns:
+        req.cond = (layout.cond_columns.index(j), code)
+
+
+def _unmeetable(column: str, value: Any, why: str, strict: bool) -> None:
+    message = f"condition {column} = {value!r} cannot be met: {why}"
+    if strict:
+        raise ConstraintViolation(
+            message, column=column, hint="drop the condition, or pass strict=False to force it"
+        )
+    logger.warning("%s; the value is set on every row", message)
