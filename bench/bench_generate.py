@@ -49,7 +49,7 @@ def generate_once(project: Path, database: Path, scale: float, chunk_size: int, 
     The clock covers ``generate_project`` only (loading the models included), not
     Python's imports.
     """
-    import synthohive_dbt.privacy  # noqa: F401 - imported before the clock starts
+    import synthohive_dbt.privacy
     import synthohive_dbt.synth  # noqa: F401
     from synthohive_dbt.generate import generate_project
     from synthohive_dbt.project import load_project, open_real_connection

@@ -5,6 +5,8 @@
 * :func:`profile_project` - per column counts, nulls, distinct values, moments,
   quantiles and top values, and per foreign key the children-per-parent histogram:
   the structure of ``target/profile.json`` (``docs/profile_json.md``);
+* :func:`compute_correlations` - the Pearson correlation matrix of a table's learned
+  numeric columns (one ``corr`` aggregate per pair, in one query);
 * :func:`training_relation_sql` - the SQL the training stage reads a table's rows with,
   orphan rows dropped or their keys nulled.
 
@@ -16,6 +18,7 @@ from __future__ import annotations
 
 from .children import child_count_distribution, summarize_histogram
 from .columns import ColumnSpec, ProfileOptions, column_specs, infer_kind, type_family
+from .correlations import MAX_CORRELATION_COLUMNS, compute_correlations, correlation_columns
 from .findings import KeyFinding
 from .keys import check_keys, check_table_keys
 from .moments import QUANTILE_LEVELS
@@ -30,6 +33,7 @@ from .relations import orphan_action, parent_relation_sql, training_relation_sql
 from .sql import quote_ident
 
 __all__ = [
+    "MAX_CORRELATION_COLUMNS",
     "PROFILE_FORMAT_VERSION",
     "QUANTILE_LEVELS",
     "ColumnSpec",
@@ -39,6 +43,8 @@ __all__ = [
     "check_table_keys",
     "child_count_distribution",
     "column_specs",
+    "compute_correlations",
+    "correlation_columns",
     "infer_kind",
     "load_profile",
     "orphan_action",

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from ..errors import ProfileError, did_you_mean
 from ..project.model import ColumnKind, Table
+from .correlations import MAX_CORRELATION_COLUMNS
 from .frequencies import exact_frequencies, heavy_hitters
 from .moments import compute_moments
 from .sql import fetch_all, quote_ident
@@ -44,6 +45,8 @@ class ProfileOptions:
     max_exact_distinct: int = 100_000
     #: tables with more rows get t-digest quantiles instead of exact ones
     exact_quantiles_up_to: int = 1_000_000
+    #: numeric columns a table's correlation matrix covers at most (one aggregate per pair)
+    max_correlation_columns: int = MAX_CORRELATION_COLUMNS
 
 
 @dataclass(frozen=True)

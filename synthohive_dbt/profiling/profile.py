@@ -24,6 +24,7 @@ from ..errors import ProfileError
 from ..project.model import Manifest, Table
 from .children import child_count_distribution
 from .columns import ProfileOptions, column_specs, profile_columns
+from .correlations import compute_correlations, correlation_columns
 from .findings import KeyFinding
 from .keys import check_keys
 from .relations import orphan_action, selected_synth_tables, training_relation_sql
@@ -83,7 +84,8 @@ def profile_table(
     started = time.perf_counter()
     options = options or ProfileOptions()
     relation = training_relation_sql(manifest, table.name, findings=findings)
-    rows, columns = profile_columns(con, table.name, relation, column_specs(con, table), options)
+    specs = column_specs(con, table)
+    rows, columns = profile_columns(con, table.name, relation, specs, options)
     source_rows = next(
         (f.row_count for f in findings if f.table == table.name and f.check == "rows"), rows
     )
@@ -105,6 +107,12 @@ def profile_table(
             _foreign_key(manifest, con, table, f, findings)
             for f in _table_findings(findings, table.name, "foreign_key")
         ],
+        "correlations": compute_correlations(
+            con,
+            table.name,
+            relation,
+            correlation_columns(table, specs, options.max_correlation_columns),
+        ),
     }
     logger.info(
         "profiled %s: %d rows, %d columns in %.2fs",

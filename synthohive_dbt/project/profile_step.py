@@ -3,6 +3,10 @@
 Each table is its own numbered step, so one broken table is an ERROR line while the
 others still run. With a partial selection the tables not profiled this time keep
 their entries of the previous ``target/profile.json``.
+
+Each profiled table is also scanned for undeclared PII (:mod:`.pii_scan`): a finding
+turns the table's step into a WARN, logs the declaration to add, and is recorded in
+the profile's top-level ``pii_findings`` (no data values, only what was found).
 """
 
 from __future__ import annotations
@@ -10,12 +14,23 @@ from __future__ import annotations
 import json
 import logging
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..errors import ShiveError
 from ..log import RunReport, event
 from .model import Manifest
+from .pii_scan import (
+    detection_enabled,
+    finding_record,
+    log_pii_findings,
+    log_pii_summary,
+    scan_undeclared_pii,
+)
 from .sources import open_real_connection
+
+if TYPE_CHECKING:
+    from ..log import Step
+    from ..privacy import PiiFinding
 
 log = logging.getLogger(__name__)
 
@@ -33,16 +48,45 @@ def profile_tables(manifest: Manifest, tables: list[str], *, keep_others: bool =
     path = manifest.target_dir / PROFILE_FILE
     merged = previous_profile(path) if keep_others else None
     report = RunReport(total=len(tables))
+    detect = detection_enabled(manifest)
+    findings: list[PiiFinding] = []
+    scanned: list[str] = []
     with open_real_connection(manifest) as con:
         for index, name in enumerate(tables, 1):
             with report.step(index, name, f"profiling {name}", f"profiled {name}") as step:
                 part = profile_project(manifest, con, tables=[name], progress=False)
                 merged = merge_profiles(merged, part, manifest.order)
                 step.data["row_count"] = part.get("tables", {}).get(name, {}).get("row_count")
+                if detect:
+                    findings += _scan_table(manifest, con, name, step)
+                    scanned.append(name)
+    if detect and tables:
+        log_pii_summary(findings, scanned_tables=len(scanned))
     if merged is not None:
+        merged["pii_findings"] = merge_pii_findings(merged, findings, scanned) if detect else []
         write_profile(merged, path)
         event(f"Wrote {path}", event="artifact", path=str(path))
     return report.summary()
+
+
+def _scan_table(manifest: Manifest, con: Any, name: str, step: Step) -> list[PiiFinding]:
+    """Undeclared PII of one table: logged, and the step turned into a WARN when found."""
+    found = scan_undeclared_pii(manifest, con, tables=[name])
+    if found:
+        log_pii_findings(found, manifest)
+        columns = ", ".join(f.column for f in found)
+        step.warn(f"undeclared PII in {name}: {columns} (declare config.pii; see above)")
+        step.data["pii_findings"] = len(found)
+    return found
+
+
+def merge_pii_findings(
+    merged: dict[str, Any], findings: list[PiiFinding], scanned: list[str]
+) -> list[dict[str, Any]]:
+    """This run's findings, plus the previous ones of tables not scanned this time."""
+    previous = merged.get("pii_findings") or []
+    kept = [f for f in previous if isinstance(f, dict) and f.get("table") not in set(scanned)]
+    return kept + [finding_record(f) for f in findings]
 
 
 def previous_profile(path: Path) -> dict[str, Any] | None:

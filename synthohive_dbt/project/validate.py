@@ -1,8 +1,10 @@
-"""``shive validate`` beyond loading: the real data's key checks and a summary of the project.
+"""``shive validate`` beyond loading: the real data's key checks, undeclared PII, a summary.
 
 Loading (:func:`~synthohive_dbt.project.load_project`) already refuses every
 configuration error; this adds the checks that need the rows (duplicate or null
-primary keys, orphan foreign keys, empty tables), which the profiling stage provides.
+primary keys, orphan foreign keys, empty tables), which the profiling stage provides,
+and reports columns that look like personal data but have no ``config.pii``
+(:mod:`.pii_scan`), with the declaration to add.
 """
 
 from __future__ import annotations
@@ -11,11 +13,13 @@ import logging
 from typing import TYPE_CHECKING, Any
 
 from ..log import event
+from .pii_scan import detection_enabled, log_pii_findings, log_pii_summary, scan_undeclared_pii
 from .sources import open_real_connection
 
 if TYPE_CHECKING:
     import duckdb
 
+    from ..privacy import PiiFinding
     from .model import Manifest
 
 log = logging.getLogger(__name__)
@@ -57,8 +61,24 @@ def check_real_keys(manifest: Manifest, con: duckdb.DuckDBPyConnection) -> list[
     return findings
 
 
-def validate_project(manifest: Manifest) -> None:
-    """Check the real data's keys and log what the project contains."""
+def check_undeclared_pii(manifest: Manifest, con: duckdb.DuckDBPyConnection) -> list[PiiFinding]:
+    """Scan every synth model for undeclared PII; log each finding and the count."""
+    if not detection_enabled(manifest):
+        log.debug("undeclared PII scan skipped: privacy: {detect: false}")
+        return []
+    findings = scan_undeclared_pii(manifest, con)
+    log_pii_findings(findings, manifest)
+    log_pii_summary(findings, scanned_tables=len(manifest.synth_tables()))
+    return findings
+
+
+def validate_project(manifest: Manifest) -> list[PiiFinding]:
+    """Check the real data's keys, look for undeclared PII, log what the project contains.
+
+    Returns the PII findings (``privacy.PiiFinding``): warnings, never a failure.
+    """
     with open_real_connection(manifest) as con:
         check_real_keys(manifest, con)
+        findings = check_undeclared_pii(manifest, con)
     event(describe_manifest(manifest), event="validated", order=manifest.order)
+    return findings

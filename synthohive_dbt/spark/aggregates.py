@@ -97,9 +97,10 @@ def _as_double(column: SparkColumn) -> str:
     if column.spark_type == "date":
         return f"CAST(unix_date({name}) AS DOUBLE) * 86400.0"
     if column.spark_type == "timestamp_ntz":
-        return f"timestampdiff(MICROSECOND, TIMESTAMP_NTZ'1970-01-01 00:00:00', {name}) / 1000000.0"
+        micros = f"timestampdiff(MICROSECOND, TIMESTAMP_NTZ'1970-01-01 00:00:00', {name})"
+        return f"CAST({micros} AS DOUBLE) / 1e6"
     if column.spark_type == "timestamp":
-        return f"unix_micros({name}) / 1000000.0"
+        return f"CAST(unix_micros({name}) AS DOUBLE) / 1e6"
     return f"CAST({name} AS DOUBLE)"
 
 
@@ -116,7 +117,7 @@ def compute_moments(
     selects: list[str] = []
     for column in columns:
         name = quote(column.name)
-        selects += [f"count({name})", f"approx_count_distinct({name}, 0.01)"]
+        selects += [f"count({name})", f"approx_count_distinct({name})"]
         if column.spec.has_moments:
             value = _as_double(column)
             bound = value if column.spec.family == "datetime" else name

@@ -20,7 +20,14 @@ from ..profiling.columns import ProfileOptions
 from ..profiling.relations import orphan_action, selected_synth_tables
 from ..project.model import Manifest, Table
 from .aggregates import profile_columns, spark_columns
-from .keys import child_counts, count_orphans, count_rows, judge_orphans, key_entry, training_relation
+from .keys import (
+    child_counts,
+    count_orphans,
+    count_rows,
+    judge_orphans,
+    key_entry,
+    training_relation,
+)
 from .runtime import require_pyspark, sql_frame
 from .sources import is_spark_source, source_spark_relation
 from .sql import model_spark_sql

@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..errors import ConstraintViolation, GenerationError, known_names_hint
+from ..errors import ConstraintViolation, GenerationError, TrainingError, known_names_hint
 from .columns import from_values, grid_bounds, to_model_bound
 from .transformer import DataTransformer, RawBatch
 
@@ -167,3 +167,35 @@ def _unmeetable(column: str, value: Any, why: str, strict: bool) -> None:
             message, column=column, hint="drop the condition, or pass strict=False to force it"
         )
     logger.warning("%s; the value is set on every row", message)
+
+
+def declared_bounds(
+    transformer: DataTransformer, bounds: Mapping[str, tuple[Any, Any]]
+) -> dict[str, tuple[float | None, float | None]]:
+    """Declared ``(min, max)`` per column, checked and converted to model units."""
+    specs = {s.name: s for s in transformer.continuous}
+    known = {s.name: s for s in transformer.specs}
+    out: dict[str, tuple[float | None, float | None]] = {}
+    for name, pair in bounds.items():
+        if name not in known:
+            raise TrainingError(
+                f"bounds name unknown column {name!r}", hint=known_names_hint(name, known, "column")
+            )
+        if known[name].kind not in ("numeric", "datetime"):
+            raise TrainingError(
+                f"bounds apply to numeric and datetime columns, not {known[name].kind}",
+                column=name, hint="declare accepted values for discrete columns instead",
+            )
+        if name not in specs:
+            continue  # entirely null in training: nothing will be generated
+        try:
+            low, high = pair
+            lo, hi = to_model_bound(low, specs[name]), to_model_bound(high, specs[name])
+        except (TypeError, ValueError) as exc:
+            raise TrainingError(
+                f"invalid bounds {pair!r}: {exc}", column=name, hint="give (min, max); None for open"
+            ) from exc
+        if lo is not None and hi is not None and lo > hi:
+            raise TrainingError(f"bounds {pair!r} have min above max", column=name, hint="swap them")
+        out[name] = (lo, hi)
+    return out

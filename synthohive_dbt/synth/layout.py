@@ -1,8 +1,8 @@
 """Where each column lives in the generator's output, and the per-span operations.
 
 The data vector starts with one ``tanh`` value per continuous column, followed by the
-softmax *spans*: a continuous column's mode (plus a null slot) and each discrete
-column's categories. Spans are grouped into a few *buckets* by width, each span padded
+softmax *spans*: a continuous column's mode and each discrete column's categories (a
+nullable continuous column's null flag counts as a two-category discrete column). Spans are grouped into a few *buckets* by width, each span padded
 to its bucket's width with slots that are masked out; a bucket is one contiguous block
 that views as ``(rows, spans, width)``. Gumbel-softmax in training, sampling in
 generation and the conditional loss are then one tensor operation per bucket, never a

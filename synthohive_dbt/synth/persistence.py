@@ -19,7 +19,6 @@ from ..errors import ArtifactError
 from .checkpoint import flatten_optimizer, read_artifact, unflatten_optimizer, write_artifact
 from .loop import FidelityTracker
 from .runtime import resolve_device
-from .sampling import SamplingEngine
 from .settings import SynthSettings
 from .transformer import DataTransformer
 
@@ -108,10 +107,6 @@ def _restore(model: TableSynthesizer, meta: dict[str, Any], tensors: dict[str, t
         model._rng.set_state(tensors["rng.torch"])
     else:
         model._optimizers = None
-    model._engine = SamplingEngine(
-        model.transformer, model.generator_net, model.settings,
-        has_context=model.context_transformer is not None,
-    )
 
 
 def _prefixed(prefix: str, state: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:

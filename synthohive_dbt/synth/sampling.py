@@ -45,7 +45,7 @@ class SamplingEngine:
         widths = [self.layout.discrete_widths[j] for j in columns]
         probs = torch.zeros(len(columns), max(widths, default=1), device=self.device)
         for k, j in enumerate(columns):
-            counts = torch.tensor(transformer.category_models[j].counts, dtype=torch.float32)
+            counts = torch.tensor(transformer.discrete_counts(j), dtype=torch.float32)
             probs[k, : len(counts)] = counts / counts.sum().clamp_min(1)
         self.true_probs = probs
 

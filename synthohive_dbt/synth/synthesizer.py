@@ -19,12 +19,12 @@ import pandas as pd
 import pyarrow as pa
 import torch
 
-from ..errors import GenerationError, TrainingError, known_names_hint
+from ..errors import GenerationError, TrainingError
 from . import persistence
-from .columns import to_model_bound
-from .constraints import build_requirements
+from .constraints import Requirements, build_requirements, declared_bounds
 from .ctgan import CTGANTrainer
 from .fidelity import fidelity_score
+from .frames import check_frames, context_chunks
 from .loop import FidelityTracker, run_epochs
 from .networks import build_networks
 from .runtime import resolve_device, torch_threads
@@ -115,7 +115,7 @@ class TableSynthesizer:
         """
         if resume:
             return self.resume(self.settings.epochs, data, context=context, on_epoch_end=on_epoch_end, progress=progress)
-        _check_frames(data, context)
+        check_frames(data, context)
         started = time.perf_counter()
         with torch_threads(self.settings):
             self._setup(data, column_kinds, context, context_kinds, bounds)
@@ -144,7 +144,7 @@ class TableSynthesizer:
             )
         if extra_epochs < 1:
             raise TrainingError(f"extra_epochs must be at least 1, not {extra_epochs}")
-        _check_frames(data, context)
+        check_frames(data, context)
         if (context is None) != (self.context_transformer is None):
             raise TrainingError(
                 "resume needs the same kind of input as the first fit",
@@ -167,7 +167,7 @@ class TableSynthesizer:
         if context is not None:
             self.context_kinds = resolve_kinds(context, context_kinds, "context column")
             self.context_transformer = DataTransformer.fit(context, self.context_kinds, settings, rng, device)
-        self.bounds = self._declared_bounds(bounds or {})
+        self.bounds = declared_bounds(self._fitted(), bounds or {})
         self._build_networks()
         self._tracker = FidelityTracker(settings.patience, settings.min_delta)
         self._epochs_trained = 0
@@ -200,31 +200,6 @@ class TableSynthesizer:
         self._engine = SamplingEngine(
             self._fitted(), self.generator_net, settings, has_context=self.context_transformer is not None
         )
-
-    def _declared_bounds(self, bounds: Bounds) -> dict[str, tuple[float | None, float | None]]:
-        transformer = self._fitted()
-        specs = {s.name: s for s in transformer.continuous}
-        known = {s.name: s for s in transformer.specs}
-        out: dict[str, tuple[float | None, float | None]] = {}
-        for name, pair in bounds.items():
-            if name not in known:
-                raise TrainingError(f"bounds name unknown column {name!r}", hint=known_names_hint(name, known, "column"))
-            if known[name].kind not in ("numeric", "datetime"):
-                raise TrainingError(
-                    f"bounds apply to numeric and datetime columns, not {known[name].kind}",
-                    column=name, hint="declare accepted values for discrete columns instead",
-                )
-            if name not in specs:
-                continue  # entirely null in training: nothing will be generated
-            try:
-                low, high = pair
-                lo, hi = to_model_bound(low, specs[name]), to_model_bound(high, specs[name])
-            except (TypeError, ValueError) as exc:
-                raise TrainingError(f"invalid bounds {pair!r}: {exc}", column=name, hint="give (min, max); None for open") from exc
-            if lo is not None and hi is not None and lo > hi:
-                raise TrainingError(f"bounds {pair!r} have min above max", column=name, hint="swap them")
-            out[name] = (lo, hi)
-        return out
 
     def _split(self, rows: int) -> tuple[np.ndarray, np.ndarray]:
         """Training rows and the held-out slice fidelity is scored against (seeded)."""
@@ -345,9 +320,12 @@ class TableSynthesizer:
             transformer, self.bounds, conditions, observed=self.settings.enforce_observed_bounds, strict=strict
         )
         rng, np_rng = self._sampling_rngs(seed)
-        return self._stream(_chunks(n, chunk_size, context), req, rng, np_rng, strict, as_arrow)
+        return self._stream(context_chunks(n, chunk_size, context), req, rng, np_rng, strict, as_arrow)
 
-    def _stream(self, chunks, req, rng, np_rng, strict, as_arrow) -> Iterator[pd.DataFrame | pa.RecordBatch]:
+    def _stream(
+        self, chunks: Iterator[tuple[int, pd.DataFrame | None]], req: Requirements,
+        rng: torch.Generator, np_rng: np.random.Generator, strict: bool, as_arrow: bool,
+    ) -> Iterator[pd.DataFrame | pa.RecordBatch]:
         for rows, context in chunks:
             with torch_threads(self.settings):
                 vectors = self._encode_context(context) if context is not None else None
@@ -374,49 +352,6 @@ class TableSynthesizer:
     def load(cls, path: str | Path) -> TableSynthesizer:
         """A model from an artifact; raises ArtifactError when it cannot be trusted."""
         return persistence.load(cls, Path(path))
-
-
-def _check_frames(data: pd.DataFrame, context: pd.DataFrame | None) -> None:
-    if not isinstance(data, pd.DataFrame):
-        raise TrainingError(f"data must be a pandas DataFrame, not {type(data).__name__}")
-    if data.empty or not len(data.columns):
-        raise TrainingError("cannot train on an empty table", hint="check the model's SQL returns rows")
-    for frame, what in ((data, "data"), (context, "context")):
-        if frame is None:
-            continue
-        if frame.columns.duplicated().any() or not all(isinstance(c, str) for c in frame.columns):
-            raise TrainingError(f"{what} needs unique string column names", hint="rename the columns")
-    if context is not None and len(context) != len(data):
-        raise TrainingError(
-            f"context has {len(context)} rows for {len(data)} data rows",
-            hint="pass one parent-context row per child row, in the same order",
-        )
-
-
-def _chunks(
-    n: int, chunk_size: int, context: pd.DataFrame | Iterable[pd.DataFrame] | None
-) -> Iterator[tuple[int, pd.DataFrame | None]]:
-    """``(rows, context rows)`` per chunk; checks a context stream adds up to ``n``."""
-    if context is None:
-        for start in range(0, n, chunk_size):
-            yield min(chunk_size, n - start), None
-        return
-    frames = [context] if isinstance(context, pd.DataFrame) else context
-    total = 0
-    for frame in frames:
-        for start in range(0, len(frame), chunk_size):
-            part = frame.iloc[start : start + chunk_size]
-            total += len(part)
-            if total > n:
-                break
-            yield len(part), part
-        if total > n:
-            break
-    if total != n:
-        raise GenerationError(
-            f"context has {'more' if total > n else 'fewer'} rows than the {n} asked for",
-            hint="pass exactly one context row per row to generate",
-        )
 
 
 def _empty_output(transformer: DataTransformer) -> tuple[torch.Tensor, torch.Tensor]:

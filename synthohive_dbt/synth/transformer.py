@@ -99,27 +99,28 @@ class DataTransformer:
         modes: dict[str, ModeModel],
         categories: dict[str, CategoryModel],
         observed: dict[str, tuple[float | None, float | None]],
+        null_counts: dict[str, list[int]],
         device: torch.device,
     ) -> None:
         self.specs = specs
         self.observed = observed
+        self.null_counts = null_counts
         self.device = device
         self.continuous = [s for s in specs if s.continuous and not s.all_null]
         self.discrete = [s for s in specs if not s.continuous and not s.all_null]
         self.mode_models = [modes[s.name] for s in self.continuous]
         self.category_models = [categories[s.name] for s in self.discrete]
         self.packed = PackedModes(self.mode_models, device)
-        mode_widths = [m.n_modes + int(s.nullable) for m, s in zip(self.mode_models, self.continuous)]
-        self.layout = SpanLayout(mode_widths, [c.width for c in self.category_models], device)
+        # a nullable continuous column's null flag is a two-category discrete column of its
+        # own, after the real ones, so it joins the conditional vector like any category
+        self.nullable = [i for i, s in enumerate(self.continuous) if s.nullable]
+        discrete_widths = [c.width for c in self.category_models] + [2] * len(self.nullable)
+        self.layout = SpanLayout([m.n_modes for m in self.mode_models], discrete_widths, device)
         self._index_tensors()
 
     def _index_tensors(self) -> None:
         layout, device = self.layout, self.device
         starts = layout.span_start + [layout.data_dim]  # a missing span points at a spare slot
-        self._null_slot = torch.tensor(
-            [m.n_modes if s.nullable else -1 for m, s in zip(self.mode_models, self.continuous)],
-            dtype=torch.long, device=device,
-        )
         self._mode_start = torch.tensor([starts[i] for i in layout.mode_span], dtype=torch.long, device=device)
         self._mode_has_span = torch.tensor([i >= 0 for i in layout.mode_span], device=device)
         self._disc_start = torch.tensor([starts[i] for i in layout.discrete_span], dtype=torch.long, device=device)
@@ -140,6 +141,7 @@ class DataTransformer:
         modes: dict[str, ModeModel] = {}
         categories: dict[str, CategoryModel] = {}
         observed: dict[str, tuple[float | None, float | None]] = {}
+        null_counts: dict[str, list[int]] = {}
         for column in frame.columns:
             series = frame[column]
             spec = describe_column(series, kinds[str(column)])
@@ -149,6 +151,7 @@ class DataTransformer:
             if spec.continuous:
                 values, null = to_continuous(series, spec)
                 observed[spec.name] = observed_range(values, null)
+                null_counts[spec.name] = [int((~null).sum()), int(null.sum())]
                 modes[spec.name] = fit_modes(
                     values[~null], max_modes=settings.max_modes,
                     weight_threshold=settings.mode_weight_threshold,
@@ -158,7 +161,7 @@ class DataTransformer:
                 categories[spec.name] = CategoryModel.fit(
                     series, max_categories=settings.max_categories, pool_size=settings.rare_pool_size
                 )
-        return cls(specs, modes, categories, observed, device)
+        return cls(specs, modes, categories, observed, null_counts, device)
 
     @property
     def columns(self) -> list[str]:
@@ -185,10 +188,17 @@ class DataTransformer:
             raw[:, i], null[:, i] = to_continuous(frame[spec.name], spec)
         values = self.packed.standardise(np.where(null, 0.0, raw)) if len(self.continuous) else raw.astype(np.float32)
         values[null] = 0.0
-        codes = np.zeros((rows, len(self.discrete)), dtype=np.int64)
+        codes = np.zeros((rows, len(self.discrete) + len(self.nullable)), dtype=np.int64)
         for j, model in enumerate(self.category_models):
             codes[:, j] = model.encode(frame[model.name], unknown=unknown)
+        codes[:, len(self.discrete) :] = null[:, self.nullable]
         return EncodedFrame(values, null, codes)
+
+    def discrete_counts(self, j: int) -> list[int]:
+        """Training rows per code of discrete column ``j`` (null flags included)."""
+        if j < len(self.category_models):
+            return self.category_models[j].counts
+        return self.null_counts[self.continuous[self.nullable[j - len(self.category_models)]].name]
 
     def encode_rows(
         self, data: EncodedFrame, rows: torch.Tensor, generator: torch.Generator | None
@@ -202,10 +212,8 @@ class DataTransformer:
             x, null = data.values[rows], data.null[rows]
             modes = self.packed.choose_modes(x, generator)
             out[:, : len(self.continuous)] = self.packed.normalise(x, modes).masked_fill(null, 0.0)
-            slot = torch.where(null, self._null_slot, modes)
-            valid = self._mode_has_span & (slot >= 0)
-            positions.append(torch.where(valid, self._mode_start + slot, self.data_dim))
-        if self.discrete:
+            positions.append(torch.where(self._mode_has_span, self._mode_start + modes, self.data_dim))
+        if self.layout.discrete_widths:
             codes = data.codes[rows]
             valid = self._disc_has_span & (codes >= 0)
             positions.append(torch.where(valid, self._disc_start + codes, self.data_dim))
@@ -235,12 +243,13 @@ class DataTransformer:
         rows = values.shape[0]
         padded = torch.cat([choices, choices.new_zeros(rows, 1)], dim=1)
         modes = padded[:, self._mode_choice]
-        null = (modes == self._null_slot) & (self._null_slot >= 0)
         raw = self.packed.denormalise(values, modes).cpu().numpy() if self.continuous else np.zeros((rows, 0))
         for i, spec in enumerate(self.continuous):
             raw[:, i] = snap(raw[:, i], spec)
         codes = padded[:, self._disc_choice].cpu().numpy()
-        return RawBatch(raw, null.cpu().numpy(), codes)
+        null = np.zeros(raw.shape, dtype=bool)
+        null[:, self.nullable] = codes[:, len(self.discrete) :] == 1
+        return RawBatch(raw, null, codes)
 
     def materialize(self, raw: RawBatch, rng: np.random.Generator) -> pd.DataFrame:
         """A DataFrame of the fitted columns, in order, with their exact dtypes."""
@@ -270,6 +279,7 @@ class DataTransformer:
             "modes": {s.name: m.to_dict() for s, m in zip(self.continuous, self.mode_models)},
             "categories": {m.name: m.to_dict() for m in self.category_models},
             "observed": {k: list(v) for k, v in self.observed.items()},
+            "null_counts": self.null_counts,
         }
 
     @classmethod
@@ -278,4 +288,5 @@ class DataTransformer:
         modes = {k: ModeModel.from_dict(v) for k, v in state["modes"].items()}
         categories = {k: CategoryModel.from_dict(v) for k, v in state["categories"].items()}
         observed = {k: (v[0], v[1]) for k, v in state["observed"].items()}
-        return cls(specs, modes, categories, observed, device)
+        null_counts = {k: list(v) for k, v in state["null_counts"].items()}
+        return cls(specs, modes, categories, observed, null_counts, device)

@@ -139,10 +139,10 @@ def test_profile_failure_is_an_error_line_and_exit_1(
 
     real = profiling.profile_project
 
-    def flaky(manifest, con, *, tables=None):
+    def flaky(manifest, con, *, tables=None, **kwargs):
         if tables == ["customers"]:
             raise ProfileError("customers is broken", hint="fix it", table="customers")
-        return real(manifest, con, tables=tables)
+        return real(manifest, con, tables=tables, **kwargs)
 
     monkeypatch.setattr(profiling, "profile_project", flaky)
     result = run("profile", "--project-dir", str(project))

@@ -38,7 +38,7 @@ def test_generator_step_draws_contexts_independently_of_the_critic_batch(make_se
     original = trainer.generator_net.forward
     trainer.generator_net.forward = lambda x: (seen.append(x.detach()), original(x))[1]
     critic_b, generator_b, generator_active_b = [], [], []
-    for _ in range(30):
+    for _ in range(15):
         draw = trainer.sampler.draw(trainer.batch, trainer.rng, trainer.active_fraction)
         real_rows = trainer.sampler.matching_rows(draw, trainer.rng)
         critic_b.append(trainer.context[real_rows[draw.active], b_slot].mean())

@@ -136,3 +136,20 @@ def test_settings_validation_and_mapping():
 def test_unfitted_model_cannot_sample(settings):
     with pytest.raises(GenerationError, match="not fitted"):
         TableSynthesizer(settings).sample(3)
+
+
+@pytest.mark.slow
+def test_nulls_come_back_at_their_rate(make_settings):
+    rng = np.random.default_rng(0)
+    rows = 600
+    amount = pd.Series(rng.normal(50, 10, rows))
+    amount[rng.random(rows) < 0.3] = np.nan
+    color = pd.Series(rng.choice(["red", "blue"], rows), dtype=object)
+    color[rng.random(rows) < 0.2] = None
+    frame = pd.DataFrame({"amount": amount, "color": color})
+    settings = make_settings(
+        epochs=40, batch_size=100, pac=10, generator_lr=1e-3, discriminator_lr=1e-3, patience=None
+    )
+    out = TableSynthesizer(settings, seed=2).fit(frame, progress=False).sample(2000, seed=1)
+    assert out["amount"].isna().mean() == pytest.approx(0.3, abs=0.1)
+    assert out["color"].isna().mean() == pytest.approx(0.2, abs=0.1)

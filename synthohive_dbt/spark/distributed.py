@@ -1,0 +1,309 @@
+"""Generate one learned table on the cluster: :func:`generate_table_distributed`.
+
+The driver plans the parts (:mod:`.partition`), ships the trained model and the
+secondary parents' keys once (a broadcast), and lets Spark run two narrow stages:
+
+1. ``mapInArrow(generate_parts)`` over one row per part (a root table) or over the
+   primary parent's key and context columns, partitioned by a seeded hash of the key
+   and sorted within each part (a child table): each part runs the local generator;
+   the result is persisted;
+2. the row count of each part gives each part's global row offset;
+   ``mapInArrow(globalize)`` re-makes sequence keys and PII columns from global row
+   numbers, so keys are unique across parts and dense (``1..N``).
+
+The result is written with ``SparkAdapter.write_dataframe``: staged, then swapped in,
+so a failure leaves the previous table. Nothing but counts reaches the driver.
+Foreign keys stay valid because a child row is made in the part of its parent row and
+takes that row's key; secondary keys are drawn from the whole secondary parent.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import math
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Any
+
+import pyarrow as pa
+
+from ..errors import GenerationError, TargetError
+from ..generate.frames import ChunkCaster
+from ..generate.parents import require_table
+from ..generate.trained import TrainedTable, load_trained
+from ..project.model import Manifest, Table
+from ..training.plan import foreign_key
+from .partition import (
+    PART,
+    ROW,
+    PartitionJob,
+    Shipment,
+    ShippedModel,
+    generate_parts,
+    global_columns,
+    globalize,
+    spark_safe_schema,
+    stage1_schema,
+)
+from .runtime import first_line, require_pyspark
+from .sql import quote
+
+if TYPE_CHECKING:
+    from pyspark.sql import DataFrame, SparkSession
+
+    from ..targets.spark import SparkAdapter
+
+log = logging.getLogger(__name__)
+
+#: rows one part generates at most, unless ``partitions`` is given
+ROWS_PER_PART = 250_000
+#: rows per chunk inside a part (as the local path's ``chunk_size``)
+DEFAULT_CHUNK_ROWS = 100_000
+
+
+@dataclass
+class DistributedRun:
+    """What one distributed generation did (logged; returned by :func:`run_distributed`)."""
+
+    table: str
+    parts: int
+    rows: int
+    seconds: float
+
+    @property
+    def rows_per_second(self) -> float:
+        return self.rows / self.seconds if self.seconds > 0 else 0.0
+
+
+def generate_table_distributed(
+    adapter: SparkAdapter,
+    manifest: Manifest,
+    table: Table,
+    *,
+    rows: int | None,
+    seed: int,
+    chunk_size: int = DEFAULT_CHUNK_ROWS,
+    partitions: int | None = None,
+) -> int:
+    """Generate learned table ``table`` into ``adapter`` on its Spark cluster; rows written.
+
+    ``rows``: the size of a root table (None for a child: its parent decides);
+    ``seed``: the table's seed (as the local path's ``table_seed``); ``partitions``:
+    the number of parts (default: ``synth.partitions``, else enough parts of at most
+    :data:`ROWS_PER_PART` rows and at least one per core).
+    """
+    return run_distributed(adapter, manifest, table, rows=rows, seed=seed,
+                           chunk_size=chunk_size, partitions=partitions).rows  # fmt: skip
+
+
+def run_distributed(
+    adapter: SparkAdapter,
+    manifest: Manifest,
+    table: Table,
+    *,
+    rows: int | None,
+    seed: int,
+    chunk_size: int = DEFAULT_CHUNK_ROWS,
+    partitions: int | None = None,
+) -> DistributedRun:
+    """:func:`generate_table_distributed`, returning what it did."""
+    require_pyspark("generating on a spark target", GenerationError)
+    started = time.perf_counter()
+    trained = _learned(manifest, table)
+    spark = adapter.spark
+    for fk in table.foreign_keys:
+        require_table(adapter, fk.parent, table.name)
+    caster = ChunkCaster(table)
+    schema = spark_safe_schema(caster.schema)
+    caster.close()
+    job, inputs = _plan(adapter, trained, seed, chunk_size, partitions, schema, rows)
+    shipment = Shipment(ShippedModel.of(manifest, table.name), _secondary_tables(adapter, trained))
+    written = _run(adapter, spark, trained, job, inputs, shipment)
+    run = DistributedRun(table.name, job.parts, written, time.perf_counter() - started)
+    log.info("%s: %d rows in %d parts on Spark in %.1fs", table.name, written, job.parts, run.seconds)
+    return run
+
+
+def _learned(manifest: Manifest, table: Table) -> TrainedTable:
+    trained = load_trained(manifest, table)
+    if trained.plan.mode != "learn" or trained.synth is None:
+        raise GenerationError(
+            f"{table.name} is a copy table; it is copied, not generated",
+            table=table.name,
+            hint="generate copy tables with the local path (generate_project does)",
+        )
+    return trained
+
+
+# ---- planning ------------------------------------------------------------------------------
+def _plan(
+    adapter: SparkAdapter,
+    trained: TrainedTable,
+    seed: int,
+    chunk_size: int,
+    partitions: int | None,
+    schema: pa.Schema,
+    rows: int | None,
+) -> tuple[PartitionJob, DataFrame]:
+    spark = adapter.spark
+    threads = int(spark.conf.get("spark.task.cpus", "1") or 1)
+    base = {"table": trained.table.name, "table_seed": int(seed), "chunk_size": max(1, int(chunk_size)),
+            "threads": threads, "schema": schema}  # fmt: skip
+    if trained.primary is None:
+        total = int(rows or 0)
+        parts = _parts(spark, trained.table, total, partitions)
+        job = PartitionJob(parts=parts, root_rows=tuple(_split(total, parts)), **base)
+        inputs = spark.range(0, parts, 1, numPartitions=parts).selectExpr(f"CAST(id AS INT) AS {PART}")
+        return job, inputs
+    return _child_plan(adapter, trained, partitions, base)
+
+
+def _child_plan(
+    adapter: SparkAdapter, trained: TrainedTable, partitions: int | None, base: dict[str, Any]
+) -> tuple[PartitionJob, DataFrame]:
+    """Parts of a child table: its primary parent's rows, hashed on the key into parts."""
+    from pyspark.sql import functions as F
+
+    spark = adapter.spark
+    primary = trained.primary
+    fk = foreign_key(trained.table, primary.fk)  # type: ignore[union-attr]
+    columns = list(dict.fromkeys([*fk.parent_columns, *trained.plan.context_columns,
+                                  *primary.counts.columns]))  # type: ignore[union-attr]  # fmt: skip
+    parents = spark.table(adapter.relation(fk.parent)).select(*[F.col(quote(c)) for c in columns])
+    total = parents.count()
+    linked = total * primary.counts.mean  # type: ignore[union-attr]
+    null_rate = primary.null_rate  # type: ignore[union-attr]
+    expected = linked / (1.0 - null_rate) if null_rate < 1 else linked
+    parts = _parts(spark, trained.table, expected, partitions)
+    keys = ", ".join(quote(c) for c in fk.parent_columns)
+    hashed = f"CAST(pmod(xxhash64(CAST({int(base['table_seed'])} AS BIGINT), {keys}), {parts}) AS INT)"
+    tagged = parents.withColumn(PART, F.expr(hashed))
+    per_part = dict(tagged.groupBy(PART).count().collect())
+    weights = tuple(per_part.get(p, 0) / total if total else 1.0 / parts for p in range(parts))
+    inputs = tagged.repartitionByRange(parts, PART).sortWithinPartitions(PART, *fk.parent_columns)
+    job = PartitionJob(parts=parts, parent=fk.parent, parent_key=tuple(fk.parent_columns),
+                       expected_rows=expected, part_weights=weights, **base)  # fmt: skip
+    return job, inputs
+
+
+def _parts(spark: SparkSession, table: Table, expected: float, partitions: int | None) -> int:
+    wanted = partitions or table.synth.extra.get("partitions")
+    if wanted:
+        if int(wanted) < 1:
+            raise GenerationError(f"partitions must be at least 1, got {wanted}", table=table.name,
+                                  hint="set synth: {partitions: 8} or leave it out")  # fmt: skip
+        return int(wanted)
+    cores = max(1, int(spark.sparkContext.defaultParallelism))
+    return max(cores, math.ceil(expected / ROWS_PER_PART))
+
+
+def _split(total: int, parts: int) -> list[int]:
+    """``total`` rows over ``parts`` parts, the first ``total % parts`` one larger."""
+    return [total // parts + (1 if p < total % parts else 0) for p in range(parts)]
+
+
+def _secondary_tables(adapter: SparkAdapter, trained: TrainedTable) -> dict[str, pa.Table]:
+    """Each secondary parent's key and attribute columns, read once on the driver (as
+    the local path reads them into memory)."""
+    wanted: dict[str, list[str]] = {}
+    for name, model in trained.secondary.items():
+        fk = foreign_key(trained.table, name)
+        wanted.setdefault(fk.parent, [])
+        wanted[fk.parent] = list(dict.fromkeys([*wanted[fk.parent], *fk.parent_columns,
+                                                *model.parent_columns]))  # fmt: skip
+    out = {}
+    for parent, columns in wanted.items():
+        batches = list(adapter.read_table(parent, columns=columns))
+        out[parent] = pa.Table.from_batches(batches) if batches else _empty(adapter, parent, columns)
+    return out
+
+
+def _empty(adapter: SparkAdapter, parent: str, columns: list[str]) -> pa.Table:
+    from pyspark.sql.pandas.types import to_arrow_schema
+
+    schema = adapter.spark.table(adapter.relation(parent)).select(*[quote(c) for c in columns]).schema
+    return to_arrow_schema(schema).empty_table()
+
+
+# ---- running -------------------------------------------------------------------------------
+def _run(
+    adapter: SparkAdapter,
+    spark: SparkSession,
+    trained: TrainedTable,
+    job: PartitionJob,
+    inputs: DataFrame,
+    shipment: Shipment,
+) -> int:
+    from pyspark import StorageLevel
+
+    from ..targets.spark_arrow import spark_schema
+
+    broadcast = spark.sparkContext.broadcast(shipment)
+    stage1 = inputs.mapInArrow(_stage(generate_parts, broadcast, job), spark_schema(stage1_schema(job.schema)))
+    stage1 = stage1.persist(StorageLevel.MEMORY_AND_DISK)
+    try:
+        with _executor_errors(trained.table.name):
+            counts = dict(stage1.groupBy(PART).count().collect())
+        offsets = _offsets(counts, job.parts)
+        if global_columns(trained):
+            final = replace(job, offsets=offsets)
+            output = stage1.mapInArrow(_stage(globalize, broadcast, final), spark_schema(job.schema))
+        else:
+            output = stage1.drop(PART, ROW)
+        with _executor_errors(trained.table.name):
+            return adapter.write_dataframe(trained.table.name, output)
+    finally:
+        stage1.unpersist()
+        broadcast.unpersist()
+
+
+def _stage(
+    function: Callable[[Iterator[pa.RecordBatch], Shipment, PartitionJob], Iterator[pa.RecordBatch]],
+    broadcast: Any,
+    job: PartitionJob,
+) -> Callable[[Iterator[pa.RecordBatch]], Iterator[pa.RecordBatch]]:
+    """The function Spark runs per partition; the broadcast is read on the executor."""
+
+    def run(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+        return function(batches, broadcast.value, job)
+
+    return run
+
+
+def _offsets(counts: dict[int, int], parts: int) -> dict[int, int]:
+    """Global row number (0-based) of each part's first row: parts in order."""
+    offsets, total = {}, 0
+    for part in range(parts):
+        offsets[part] = total
+        total += int(counts.get(part, 0))
+    return offsets
+
+
+@contextlib.contextmanager
+def _executor_errors(table: str) -> Iterator[None]:
+    """Turn a failure inside a Spark task into a GenerationError carrying its message."""
+    from ..targets.spark_session import spark_error_types
+
+    try:
+        yield
+    except TargetError as exc:  # the adapter's write: look at the Spark error inside
+        if exc.__cause__ is None or not _raised_by_us(exc.__cause__):
+            raise
+        raise GenerationError(f"generating {table} on Spark failed: {_task_error(exc.__cause__)}",
+                              table=table, hint="the executor log above has the traceback") from exc
+    except spark_error_types() as exc:
+        raise GenerationError(f"generating {table} on Spark failed: {_task_error(exc)}",
+                              table=table, hint="the executor log above has the traceback") from exc
+
+
+def _raised_by_us(exc: BaseException) -> bool:
+    return "synthohive_dbt.errors." in str(exc)
+
+
+def _task_error(exc: BaseException) -> str:
+    """The error a Python task raised (its last traceback line), else the first line."""
+    lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
+    ours = [line for line in lines if line.startswith("synthohive_dbt.errors.")]
+    return ours[-1] if ours else first_line(exc)
