@@ -62,8 +62,15 @@ def generate_once(project: Path, database: Path, scale: float, chunk_size: int, 
     started = time.perf_counter()
     try:
         with adapter:
-            results = generate_project(manifest, adapter, scale=scale, chunk_size=chunk_size,
-                                       seed=seed, progress=False, real_con=con)
+            results = generate_project(
+                manifest,
+                adapter,
+                scale=scale,
+                chunk_size=chunk_size,
+                seed=seed,
+                progress=False,
+                real_con=con,
+            )
     finally:
         con.close()
     seconds = time.perf_counter() - started
@@ -78,8 +85,21 @@ def generate_once(project: Path, database: Path, scale: float, chunk_size: int, 
 
 def run_worker(project: Path, database: Path, scale: float, chunk_size: int, seed: int) -> dict:
     """:func:`generate_once` in a fresh Python process."""
-    command = [sys.executable, __file__, "--worker", "--project", str(project), "--database",
-               str(database), "--scale", str(scale), "--chunk-size", str(chunk_size), "--seed", str(seed)]
+    command = [
+        sys.executable,
+        __file__,
+        "--worker",
+        "--project",
+        str(project),
+        "--database",
+        str(database),
+        "--scale",
+        str(scale),
+        "--chunk-size",
+        str(chunk_size),
+        "--seed",
+        str(seed),
+    ]
     output = subprocess.run(command, check=True, capture_output=True, text=True).stdout
     return json.loads(output.strip().splitlines()[-1])
 
@@ -97,7 +117,11 @@ def main() -> None:
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
     if args.worker:
-        print(json.dumps(generate_once(args.project, args.database, args.scale, args.chunk_size, args.seed)))
+        print(
+            json.dumps(
+                generate_once(args.project, args.database, args.scale, args.chunk_size, args.seed)
+            )
+        )
         return
 
     with tempfile.TemporaryDirectory(prefix="shive-bench-") as tmp:
@@ -106,14 +130,20 @@ def main() -> None:
         seconds = train(project, args.epochs, args.seed)
         print(f"trained examples/shop ({args.epochs} epochs per table) in {seconds:.1f}s")
         print(f"chunk size {args.chunk_size:,} rows; each scale in a fresh process\n")
-        print(f"{'scale':>7} {'rows':>12} {'seconds':>9} {'rows/s':>10} {'peak RSS MB':>12} {'RSS vs x1':>10}")
+        print(
+            f"{'scale':>7} {'rows':>12} {'seconds':>9} {'rows/s':>10} {'peak RSS MB':>12} {'RSS vs x1':>10}"
+        )
         base = None
         for scale in args.scales:
-            result = run_worker(project, Path(tmp) / f"scale_{scale:g}.duckdb", scale, args.chunk_size, args.seed)
+            result = run_worker(
+                project, Path(tmp) / f"scale_{scale:g}.duckdb", scale, args.chunk_size, args.seed
+            )
             base = base or result["peak_rss_mb"]
             rate = result["rows"] / result["seconds"]
-            print(f"{scale:>7g} {result['rows']:>12,} {result['seconds']:>9.1f} {rate:>10,.0f} "
-                  f"{result['peak_rss_mb']:>12.0f} {result['peak_rss_mb'] / base:>9.2f}x")
+            print(
+                f"{scale:>7g} {result['rows']:>12,} {result['seconds']:>9.1f} {rate:>10,.0f} "
+                f"{result['peak_rss_mb']:>12.0f} {result['peak_rss_mb'] / base:>9.2f}x"
+            )
             print("        " + ", ".join(f"{k}={v:,}" for k, v in result["tables"].items()))
 
 

@@ -121,6 +121,9 @@ def reset_logging() -> None:
         if getattr(handler, _HANDLER_TAG, False):
             logger.removeHandler(handler)
             handler.close()
+    # hand records back to the root logger, as before setup_logging (library use, tests)
+    logger.propagate = True
+    logger.setLevel(logging.NOTSET)
 
 
 def event(message: str, /, *, level: int = logging.INFO, **data: Any) -> None:

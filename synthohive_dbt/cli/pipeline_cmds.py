@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import click
 
 from .core import (
+    F,
     Invocation,
     cli,
     project_options,
+    seed_option,
     selection_options,
     shive_command,
 )
@@ -60,3 +64,149 @@ def report(inv: Invocation) -> int:
 
     report_step(inv.load())
     return 0
+
+
+def _parse_rows(
+    ctx: click.Context, param: click.Parameter, values: tuple[str, ...]
+) -> dict[str, int]:
+    """``--rows 5000`` (every root table) or ``--rows customers=5000`` (repeatable)."""
+    rows: dict[str, int] = {}
+    for value in values:
+        name, sep, number = value.rpartition("=")
+        try:
+            count = int(number)
+        except ValueError as exc:
+            raise click.BadParameter(f"{value!r}: expected N or TABLE=N") from exc
+        if count < 0:
+            raise click.BadParameter(f"{value!r}: a row count cannot be negative")
+        rows[name if sep else "*"] = count
+    return rows
+
+
+def generation_options(func: F) -> F:
+    """--rows, --scale, --chunk-size."""
+    func = click.option(
+        "--chunk-size",
+        type=click.IntRange(min=1000),
+        help="Rows generated and written per chunk; memory is bounded by it (default 100000).",
+    )(func)
+    func = click.option(
+        "--scale",
+        type=click.FloatRange(min=0, min_open=True),
+        help="Multiply the real row counts of root tables (children follow their count models).",
+    )(func)
+    return click.option(
+        "--rows",
+        multiple=True,
+        callback=_parse_rows,
+        metavar="N|TABLE=N",
+        help="Rows to generate: N for every root table, TABLE=N for one (repeatable).",
+    )(func)
+
+
+def training_options(func: F) -> F:
+    """-f/--full-refresh, -x/--fail-fast, --no-progress."""
+    func = click.option("--no-progress", is_flag=True, help="No progress bars (logs only).")(func)
+    func = click.option("-x", "--fail-fast", is_flag=True, help="Stop at the first failing table.")(
+        func
+    )
+    return click.option(
+        "-f", "--full-refresh", is_flag=True, help="Retrain every selected table, changed or not."
+    )(func)
+
+
+def _options(
+    manifest: Any, rows: dict[str, int], scale: float | None, chunk_size: int | None
+) -> Any:
+    from ..pipeline import GenerateOptions
+
+    per_table = {k: v for k, v in rows.items() if k != "*"}
+    if "*" in rows:
+        for table in manifest.synth_tables():
+            if (
+                not any(fk.parent != table.name for fk in table.foreign_keys)
+                and table.synth.mode != "copy"
+            ):
+                per_table.setdefault(table.name, rows["*"])
+    unknown = sorted(set(per_table) - set(manifest.tables))
+    if unknown:
+        from ..errors import ProjectError, known_names_hint
+
+        raise ProjectError(f"--rows names an unknown table {unknown[0]!r}",
+                           hint=known_names_hint(unknown[0], manifest.tables, "table"))  # fmt: skip
+    return GenerateOptions(rows=per_table, scale=scale, chunk_size=chunk_size)
+
+
+@cli.command()
+@project_options
+@selection_options
+@seed_option
+@training_options
+@shive_command()
+def train(inv: Invocation, full_refresh: bool, fail_fast: bool, no_progress: bool) -> int:
+    """Train a CTGAN per selected table, parents first (needs target/profile.json).
+
+    Child tables are conditioned on their primary parent's context columns. Artifacts
+    go to target/models/<table>/ with a fingerprint of their inputs: unchanged tables
+    are reused, and a train that was killed resumes at the table and epoch where it
+    stopped. -f retrains everything selected.
+    """
+    from ..pipeline import train_step
+
+    manifest = inv.load()
+    return train_step(manifest, inv.selected(manifest), full_refresh=full_refresh,
+                      fail_fast=fail_fast, progress=not (no_progress or inv.quiet))  # fmt: skip
+
+
+@cli.command()
+@project_options
+@selection_options
+@seed_option
+@generation_options
+@click.option("-x", "--fail-fast", is_flag=True, help="Stop at the first failing table.")
+@click.option("--no-progress", is_flag=True, help="No progress bars (logs only).")
+@shive_command()
+def generate(inv: Invocation, rows: dict[str, int], scale: float | None, chunk_size: int | None,
+             fail_fast: bool, no_progress: bool) -> int:  # fmt: skip
+    """Generate the selected tables into the target from the trained models.
+
+    Tables stream to the target in chunks, parents first; every write is atomic per
+    table. Afterwards every foreign key is checked against its parent and every
+    declared constraint on the target: a violation fails the table. Derived models
+    are then built by SQL over the synthetic tables.
+    """
+    from ..pipeline import generate_step
+
+    manifest = inv.load()
+    options = _options(manifest, rows, scale, chunk_size)
+    return generate_step(manifest, inv.selected(manifest), options, fail_fast=fail_fast,
+                         progress=not (no_progress or inv.quiet))  # fmt: skip
+
+
+@cli.command()
+@project_options
+@selection_options
+@seed_option
+@training_options
+@generation_options
+@click.option("--store-failures/--no-store-failures", default=None,
+              help="Keep failing test rows in tables on the target.")  # fmt: skip
+@shive_command()
+def run(inv: Invocation, full_refresh: bool, fail_fast: bool, no_progress: bool,
+        rows: dict[str, int], scale: float | None, chunk_size: int | None,
+        store_failures: bool | None) -> int:  # fmt: skip
+    """validate, profile, train what is stale, generate, build derived models, test.
+
+    The whole job on the selected tables, closing with one dbt-style summary line;
+    exit 1 when a table or an error-severity test fails.
+    """
+    from ..pipeline import run_step
+
+    manifest = inv.load()
+    options = _options(manifest, rows, scale, chunk_size)
+    return run_step(
+        manifest, inv.selected(manifest), options, full_refresh=full_refresh,
+        fail_fast=fail_fast, progress=not (no_progress or inv.quiet),
+        store_failures=store_failures,
+        args={"select": list(inv.select), "exclude": list(inv.exclude), "target": inv.target},
+    )  # fmt: skip

@@ -20,7 +20,7 @@ import pandas as pd
 
 from ..errors import GenerationError
 from .binning import bin_ids, n_bins
-from .linkage import SecondaryLinkModel
+from .secondary import SecondaryLinkModel
 
 #: refills of an exhausted bin before giving up (only reachable with empty degrees)
 _MAX_REFILLS = 1000
@@ -46,7 +46,9 @@ class SecondaryAssigner:
         """
         self.model = model
         self.fk_name = fk_name
-        self._parents = parents[model.parent_columns] if model.parent_columns else parents.iloc[:, :0]
+        self._parents = (
+            parents[model.parent_columns] if model.parent_columns else parents.iloc[:, :0]
+        )
         self._bin_of = bin_ids(parents, model.parent_features)
         self._members = {int(b): np.flatnonzero(self._bin_of == b) for b in np.unique(self._bin_of)}
         self._capacity = np.zeros(len(self._bin_of), dtype=np.int64)

@@ -77,7 +77,9 @@ def fit_feature(
         return None
     distinct = pd.Series(labels).value_counts()
     if kind in ("categorical", "boolean") or len(distinct) <= max_categories:
-        return BinFeature(str(series.name), "category", values=list(distinct.index[:max_categories]))
+        return BinFeature(
+            str(series.name), "category", values=list(distinct.index[:max_categories])
+        )
     numbers = as_numbers(series)
     numbers = numbers[~np.isnan(numbers)]
     levels = np.linspace(0, 1, n_quantiles + 1)[1:-1]

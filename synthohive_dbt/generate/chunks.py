@@ -187,8 +187,12 @@ class TableStream:
                 hint="train longer (more epochs), or check that the real data meets the "
                 "declared checks (`shive profile`)",
             )
-        logger.warning("%s: dropped %d of %d sampled rows that kept breaking a check",
-                       self.table.name, failing, n)
+        logger.warning(
+            "%s: dropped %d of %d sampled rows that kept breaking a check",
+            self.table.name,
+            failing,
+            n,
+        )
 
     # ---- keys and the rest -----------------------------------------------------------
     def _finish(self, chunk: _Chunk) -> pd.DataFrame:
@@ -198,8 +202,13 @@ class TableStream:
         rng = chunk_rng(self.seed, self.table.name + "/keys", self.chunks)
         frame = chunk.values
         if self.trained.pii_plan is not None:
-            frame = fill_generated_pii(frame, self.trained.pii_plan, self.table,
-                                       seed=self.seed, row_offset=self.rows_written)
+            frame = fill_generated_pii(
+                frame,
+                self.trained.pii_plan,
+                self.table,
+                seed=self.seed,
+                row_offset=self.rows_written,
+            )
         frame = frame.copy()
         self._add_sequences(frame, chunk, rng)
         if chunk.parent_keys is not None:
@@ -228,8 +237,9 @@ class TableStream:
             fk = foreign_key(self.table, name)
             keys = load_keys(self.adapter, fk.parent, fk.parent_columns, model.parent_columns)
             rng = chunk_rng(self.seed, f"{self.table.name}/{name}", 0)
-            assigner = SecondaryAssigner(model, keys.attributes, rng,
-                                         expected_children=expected, fk_name=name)
+            assigner = SecondaryAssigner(
+                model, keys.attributes, rng, expected_children=expected, fk_name=name
+            )
             self._secondary.append((name, assigner, keys))
 
     def _expected_rows(self) -> float:
@@ -243,7 +253,9 @@ class TableStream:
     def _add_secondaries(self, frame: pd.DataFrame, rng: np.random.Generator) -> None:
         for name, assigner, keys in self._secondary:
             if keys.keys and len(keys) == 0 and assigner.model.null_rate < 1:
-                logger.warning("%s: parent of %s has no rows; keys left null", self.table.name, name)
+                logger.warning(
+                    "%s: parent of %s has no rows; keys left null", self.table.name, name
+                )
             rows = assigner.assign(frame, rng)
             frame[_PARENT + name] = rows
             fk = foreign_key(self.table, name)
@@ -264,8 +276,12 @@ class TableStream:
             self._redraw(frame, np.flatnonzero(dup), rng)
         dup = frame.duplicated(subset=pk, keep="first").to_numpy()
         if dup.any():
-            logger.warning("%s: dropped %d rows repeating primary key (%s)",
-                           self.table.name, int(dup.sum()), ", ".join(pk))
+            logger.warning(
+                "%s: dropped %d rows repeating primary key (%s)",
+                self.table.name,
+                int(dup.sum()),
+                ", ".join(pk),
+            )
             frame = frame.loc[~dup].reset_index(drop=True)
         return frame.drop(columns=[c for c in frame.columns if c.startswith(_PARENT)])
 
@@ -278,7 +294,9 @@ class TableStream:
             drawn = assigner.assign(subset, rng)
             values = keys.take(drawn)
             for child_col, parent_col in zip(fk.columns, fk.parent_columns):
-                frame.iloc[rows, frame.columns.get_loc(child_col)] = values[parent_col].to_pandas().to_numpy()
+                frame.iloc[rows, frame.columns.get_loc(child_col)] = (
+                    values[parent_col].to_pandas().to_numpy()
+                )
 
 
 def _groups(counts: np.ndarray, chunk_size: int) -> Iterator[tuple[int, int]]:

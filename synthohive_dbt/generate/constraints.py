@@ -107,7 +107,9 @@ def row_predicate(table: Table, available: Iterable[str]) -> str:
         if name in have and values:
             # compared as text, as dbt's accepted_values quotes its values by default
             listed = ", ".join(_literal(str(v)) for v in values)
-            parts.append(f"({_ident(name)} IS NULL OR CAST({_ident(name)} AS VARCHAR) IN ({listed}))")
+            parts.append(
+                f"({_ident(name)} IS NULL OR CAST({_ident(name)} AS VARCHAR) IN ({listed}))"
+            )
     return " AND ".join(parts)
 
 
@@ -195,41 +197,76 @@ def _violations(adapter: TargetAdapter, manifest: Manifest, table: Table) -> Ite
         keys = ", ".join(q(c) for c in table.primary_key)
         label = f"primary key ({', '.join(table.primary_key)})"
         nulls = " OR ".join(f"{q(c)} IS NULL" for c in table.primary_key)
-        yield Violation(f"{label} not null", name, table.primary_key[0],
-                        _count(adapter, f"SELECT count(*) FROM {rel} WHERE {nulls}"),
-                        "keys are generated; report this as a bug")
-        yield Violation(f"{label} unique", name, table.primary_key[0],
-                        _duplicates(adapter, rel, keys), "keys are generated; report this as a bug")
+        yield Violation(
+            f"{label} not null",
+            name,
+            table.primary_key[0],
+            _count(adapter, f"SELECT count(*) FROM {rel} WHERE {nulls}"),
+            "keys are generated; report this as a bug",
+        )
+        yield Violation(
+            f"{label} unique",
+            name,
+            table.primary_key[0],
+            _duplicates(adapter, rel, keys),
+            "keys are generated; report this as a bug",
+        )
     for column in table.columns:
         if not column.nullable and column.name not in table.primary_key:
-            yield Violation(f"not_null {column.name}", name, column.name,
-                            _count(adapter, f"SELECT count(*) FROM {rel} WHERE {q(column.name)} IS NULL"),
-                            "retrain with more epochs, or make the column nullable")
+            yield Violation(
+                f"not_null {column.name}",
+                name,
+                column.name,
+                _count(adapter, f"SELECT count(*) FROM {rel} WHERE {q(column.name)} IS NULL"),
+                "retrain with more epochs, or make the column nullable",
+            )
     for unique in _unique_sets(table):
         present = " AND ".join(f"{q(c)} IS NOT NULL" for c in unique)
-        yield Violation(f"unique ({', '.join(unique)})", name, unique[0],
-                        _duplicates(adapter, rel, ", ".join(q(c) for c in unique), present),
-                        "declare the column a key so it is generated, not learned")
+        yield Violation(
+            f"unique ({', '.join(unique)})",
+            name,
+            unique[0],
+            _duplicates(adapter, rel, ", ".join(q(c) for c in unique), present),
+            "declare the column a key so it is generated, not learned",
+        )
     for check in table.checks:
         tree = parse_check(check, name)
         sql = tree.sql(dialect=adapter.dialect)
-        yield Violation(f"check {check.name or check.expression!r}", name, check.column,
-                        _count(adapter, f"SELECT count(*) FROM {rel} WHERE ({sql}) IS FALSE"),
-                        "the model rarely meets this check; retrain with more epochs or relax it")
+        yield Violation(
+            f"check {check.name or check.expression!r}",
+            name,
+            check.column,
+            _count(adapter, f"SELECT count(*) FROM {rel} WHERE ({sql}) IS FALSE"),
+            "the model rarely meets this check; retrain with more epochs or relax it",
+        )
     for column_name, values in accepted_values(table).items():
         listed = ", ".join(exp.convert(str(v)).sql(dialect=adapter.dialect) for v in values)
-        yield Violation(f"accepted_values {column_name}", name, column_name,
-                        _count(adapter, f"SELECT count(*) FROM {rel} WHERE {q(column_name)} IS NOT NULL "
-                               f"AND CAST({q(column_name)} AS VARCHAR) NOT IN ({listed})"),
-                        "the real data has other values; add them to accepted_values")
+        yield Violation(
+            f"accepted_values {column_name}",
+            name,
+            column_name,
+            _count(
+                adapter,
+                f"SELECT count(*) FROM {rel} WHERE {q(column_name)} IS NOT NULL "
+                f"AND CAST({q(column_name)} AS VARCHAR) NOT IN ({listed})",
+            ),
+            "the real data has other values; add them to accepted_values",
+        )
     for fk in table.foreign_keys:
         parent = adapter.relation(fk.parent)
         match = " AND ".join(f"c.{q(a)} = p.{q(b)}" for a, b in zip(fk.columns, fk.parent_columns))
         present = " AND ".join(f"c.{q(a)} IS NOT NULL" for a in fk.columns)
-        sql = (f"SELECT count(*) FROM {rel} AS c WHERE {present} AND NOT EXISTS "
-               f"(SELECT 1 FROM {parent} AS p WHERE {match})")
-        yield Violation(f"foreign key {fk.name}", name, fk.columns[0], _count(adapter, sql),
-                        "foreign keys are drawn from generated parents; report this as a bug")
+        sql = (
+            f"SELECT count(*) FROM {rel} AS c WHERE {present} AND NOT EXISTS "
+            f"(SELECT 1 FROM {parent} AS p WHERE {match})"
+        )
+        yield Violation(
+            f"foreign key {fk.name}",
+            name,
+            fk.columns[0],
+            _count(adapter, sql),
+            "foreign keys are drawn from generated parents; report this as a bug",
+        )
 
 
 def _unique_sets(table: Table) -> list[list[str]]:

@@ -70,32 +70,47 @@ def render_derived(manifest: Manifest, adapter: TargetAdapter, table: Table) -> 
 
     def ref(name: str) -> str:
         if name not in manifest.tables:
-            raise GenerationError(f"derived model {table.name} refs unknown model {name!r}",
-                                  table=table.name, path=path,
-                                  hint="known models: " + ", ".join(sorted(manifest.tables)))
+            raise GenerationError(
+                f"derived model {table.name} refs unknown model {name!r}",
+                table=table.name,
+                path=path,
+                hint="known models: " + ", ".join(sorted(manifest.tables)),
+            )
         if not adapter.table_exists(name):
-            raise GenerationError(f"derived model {table.name} refs {name}, which is not in the target",
-                                  table=table.name, path=path,
-                                  hint=f"generate it first (`--select +{table.name}`)")
+            raise GenerationError(
+                f"derived model {table.name} refs {name}, which is not in the target",
+                table=table.name,
+                path=path,
+                hint=f"generate it first (`--select +{table.name}`)",
+            )
         return adapter.relation(name)
 
     def source(source_name: str, table_name: str) -> str:
         raise GenerationError(
             f"derived model {table.name} reads source('{source_name}', '{table_name}'): "
             "that would put real rows into the synthetic output",
-            table=table.name, path=path,
+            table=table.name,
+            path=path,
             hint="make it a synth model, or ref() the synth model built on that source",
         )
 
-    target = {"name": manifest.target_name, "type": adapter.type, "profile_name": manifest.profile_name}
-    rendered = render_model(table.raw_sql, path=path, source=source, ref=ref,
-                            vars=manifest.vars, target=target)
+    target = {
+        "name": manifest.target_name,
+        "type": adapter.type,
+        "profile_name": manifest.profile_name,
+    }
+    rendered = render_model(
+        table.raw_sql, path=path, source=source, ref=ref, vars=manifest.vars, target=target
+    )
     sql = rendered.sql.strip().rstrip(";")
     if adapter.dialect != "duckdb":
         try:
             sql = sqlglot.transpile(sql, read="duckdb", write=adapter.dialect)[0]
         except sqlglot.errors.SqlglotError as exc:
-            raise GenerationError(f"cannot translate derived model {table.name} to {adapter.dialect}: {exc}",
-                                  table=table.name, path=path,
-                                  hint="write the model in SQL both dialects accept") from exc
+            raise GenerationError(
+                f"cannot translate derived model {table.name} to {adapter.dialect}: {exc}",
+                table=table.name,
+                path=path,
+                hint="write the model in SQL both dialects accept",
+            ) from exc
     return sql

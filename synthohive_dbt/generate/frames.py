@@ -99,7 +99,9 @@ class ChunkCaster:
 
     def to_batch(self, frame: pd.DataFrame) -> pa.RecordBatch:
         """``frame`` (all table columns) as a record batch of :attr:`schema`."""
-        select = ", ".join(f"CAST({quote(c)} AS {self.types[c]}) AS {quote(c)}" for c in self.columns)
+        select = ", ".join(
+            f"CAST({quote(c)} AS {self.types[c]}) AS {quote(c)}" for c in self.columns
+        )
         arrow = self._register(frame)
         try:
             result = query_arrow(self.con, f"SELECT {select} FROM {_CHUNK}")

@@ -1,8 +1,8 @@
-"""Linkage models: how many children each parent gets, and which secondary parent.
+"""Linkage: how many children each parent gets (:class:`ChildCountModel`).
 
-Two models per child table, both fitted on the real data at training time, stored as
-JSON in the table's artifacts and sampled at generation time with a seeded
-``numpy.random.Generator``:
+Fitted on the real data at training time, stored as JSON in the table's artifacts and
+sampled at generation time with a seeded ``numpy.random.Generator``. Which *secondary*
+parent a child row goes with is :mod:`.secondary`'s model.
 
 :class:`ChildCountModel`
     The empirical distribution of children per parent (parents with none included),
@@ -11,14 +11,6 @@ JSON in the table's artifacts and sampled at generation time with a seeded
     and a bin keeps its own distribution only when it differs significantly (KS test)
     from the coarser level it backs off to; small bins back off too. So premium
     customers keep "more orders" and everything else shares the global histogram.
-
-:class:`SecondaryLinkModel`
-    For a foreign key that does not drive the row count (``order_items.product_id``
-    when ``order_id`` does): the binned joint of the child's values and the secondary
-    parent's attributes (null foreign key as its own column), so that a child row can
-    draw the *kind* of parent its values go with, plus a :class:`ChildCountModel` of
-    the secondary parent's degree, so that within a bin parents are drawn in
-    proportion to sampled capacities (see :mod:`.assignment`).
 """
 
 from __future__ import annotations
@@ -26,13 +18,13 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
 from scipy import stats
 
-from .binning import BinFeature, bin_ids, fit_feature, n_bins
+from .binning import BinFeature, bin_ids, fit_feature
 
 logger = logging.getLogger(__name__)
 
@@ -40,8 +32,8 @@ logger = logging.getLogger(__name__)
 ALPHA = 0.01
 #: a bin needs this many observations to keep its own distribution
 MIN_BIN = 30
-#: quantile bins of a numeric attribute in the secondary-parent joint
-LINK_QUANTILES = 8
+#: how counts are drawn from a fitted distribution (``synth.count_model``)
+CountFamily = Literal["empirical", "negative_binomial"]
 
 
 @dataclass
@@ -60,10 +52,34 @@ class CountDistribution:
         total = sum(self.histogram.values())
         return sum(k * f for k, f in self.histogram.items()) / total if total else 0.0
 
-    def sample(self, n: int, rng: np.random.Generator) -> np.ndarray:
+    @property
+    def variance(self) -> float:
+        total = sum(self.histogram.values())
+        if not total:
+            return 0.0
+        mean = self.mean
+        return sum(f * (k - mean) ** 2 for k, f in self.histogram.items()) / total
+
+    def sample(
+        self, n: int, rng: np.random.Generator, family: CountFamily = "empirical"
+    ) -> np.ndarray:
+        """``n`` counts: resampled from the histogram, or from a negative binomial with its
+        mean and variance (Poisson when not over-dispersed), whose tail reaches beyond
+        the largest count seen."""
+        if family == "negative_binomial":
+            return self._sample_negative_binomial(n, rng)
         values = np.fromiter(self.histogram.keys(), dtype=np.int64)
         weights = np.fromiter(self.histogram.values(), dtype=float)
         return rng.choice(values, size=n, p=weights / weights.sum())
+
+    def _sample_negative_binomial(self, n: int, rng: np.random.Generator) -> np.ndarray:
+        mean, var = self.mean, self.variance
+        if mean <= 0:
+            return np.zeros(n, dtype=np.int64)
+        if var <= mean:
+            return rng.poisson(mean, n).astype(np.int64)
+        r = mean * mean / (var - mean)
+        return rng.negative_binomial(r, r / (r + mean), n).astype(np.int64)
 
     def to_dict(self) -> dict[str, int]:
         return {str(k): v for k, v in sorted(self.histogram.items())}
@@ -84,6 +100,7 @@ class ChildCountModel:
     overall: CountDistribution
     features: list[BinFeature] = field(default_factory=list)
     levels: list[dict[int, CountDistribution]] = field(default_factory=list)
+    family: CountFamily = "empirical"
 
     # ---- fitting -----------------------------------------------------------------
     @classmethod
@@ -97,14 +114,16 @@ class ChildCountModel:
         min_bin: int = MIN_BIN,
         alpha: float = ALPHA,
         features: list[BinFeature] | None = None,
+        family: CountFamily = "empirical",
     ) -> ChildCountModel:
         """Fit on one count per parent row and (optionally) the parents' attributes.
 
         ``features`` fixes the binning instead of choosing it by test (a secondary
-        parent's degree uses the bins its children are drawn in).
+        parent's degree uses the bins its children are drawn in); ``family`` says how
+        counts are drawn from each bin's histogram.
         """
         counts = np.asarray(counts, dtype=np.int64)
-        model = cls(CountDistribution.of(counts))
+        model = cls(CountDistribution.of(counts), family=family)
         if parents is None or parents.empty or len(counts) < 2 * min_bin:
             return model
         if features is None:
@@ -130,13 +149,13 @@ class ChildCountModel:
         """A child count for each parent row (or for ``parents`` rows with no attributes)."""
         n = parents if isinstance(parents, int) else len(parents)
         if isinstance(parents, int) or not self.features:
-            return self.overall.sample(n, rng)
+            return self.overall.sample(n, rng, self.family)
         choice = self._distribution_index(parents)
         out = np.empty(n, dtype=np.int64)
         dists = [self.overall] + [d for level in self.levels for d in level.values()]
         for index in np.unique(choice):
             rows = np.flatnonzero(choice == index)
-            out[rows] = dists[index].sample(len(rows), rng)
+            out[rows] = dists[index].sample(len(rows), rng, self.family)
         return out
 
     def _distribution_index(self, parents: pd.DataFrame) -> np.ndarray:
@@ -155,9 +174,8 @@ class ChildCountModel:
         return {
             "overall": self.overall.to_dict(),
             "features": [f.to_dict() for f in self.features],
-            "levels": [
-                {str(b): d.to_dict() for b, d in level.items()} for level in self.levels
-            ],
+            "levels": [{str(b): d.to_dict() for b, d in level.items()} for level in self.levels],
+            "family": self.family,
         }
 
     @classmethod
@@ -169,6 +187,7 @@ class ChildCountModel:
                 {int(b): CountDistribution.from_dict(d) for b, d in level.items()}
                 for level in data.get("levels", [])
             ],
+            data.get("family", "empirical"),
         )
 
 
@@ -229,186 +248,3 @@ def _fit_levels(
     while levels and not levels[-1]:
         levels.pop()
     return levels
-
-
-# ---- secondary parents ------------------------------------------------------------------
-@dataclass
-class SecondaryLinkModel:
-    """Which secondary parent a child row goes with, and how often each parent is chosen.
-
-    ``joint[c, p]`` counts real child rows in child-value bin ``c`` linked to a parent in
-    attribute bin ``p``; the last column counts rows whose foreign key is null.
-    """
-
-    child_features: list[BinFeature]
-    parent_features: list[BinFeature]
-    joint: np.ndarray
-    degree: ChildCountModel
-    min_bin: int = MIN_BIN
-
-    @property
-    def null_rate(self) -> float:
-        total = self.joint.sum()
-        return float(self.joint[:, -1].sum() / total) if total else 0.0
-
-    @property
-    def child_columns(self) -> list[str]:
-        return [f.column for f in self.child_features]
-
-    @property
-    def parent_columns(self) -> list[str]:
-        """Parent columns needed at generation: bin attributes and degree attributes."""
-        names = [f.column for f in self.parent_features] + self.degree.columns
-        return list(dict.fromkeys(names))
-
-    def bin_probabilities(self, child_bins: np.ndarray) -> np.ndarray:
-        """P(parent bin or null | child bin), one row per given child bin id.
-
-        A child bin seen fewer than ``min_bin`` times uses the marginal instead.
-        """
-        marginal = self.joint.sum(axis=0).astype(float)
-        marginal /= max(marginal.sum(), 1.0)
-        out = np.tile(marginal, (len(child_bins), 1))
-        totals = self.joint.sum(axis=1)
-        for i, c in enumerate(child_bins):
-            if 0 <= c < len(totals) and totals[c] >= self.min_bin:
-                out[i] = self.joint[c] / totals[c]
-        return out
-
-    @classmethod
-    def fit(
-        cls,
-        children: pd.DataFrame,
-        linked: pd.DataFrame,
-        is_null: np.ndarray,
-        degrees: np.ndarray,
-        parents: pd.DataFrame,
-        *,
-        child_kinds: Mapping[str, str],
-        parent_kinds: Mapping[str, str],
-        max_features: int = 2,
-        min_bin: int = MIN_BIN,
-        alpha: float = ALPHA,
-    ) -> SecondaryLinkModel:
-        """Fit on real data.
-
-        ``children``: one row per child (candidate value columns); ``linked``: the
-        attributes of each child's parent, row-aligned (nulls where ``is_null``);
-        ``degrees`` and ``parents``: the number of children of each parent row and that
-        row's attributes.
-        """
-        is_null = np.asarray(is_null, dtype=bool)
-        parent_feats = _candidate_features(linked, list(linked.columns), parent_kinds)
-        child_feats = _candidate_features(children, list(children.columns), child_kinds)
-        chosen_parent = _select_parent_features(
-            children, linked, is_null, parent_feats, child_feats, max_features, alpha
-        )
-        target = _parent_bins(linked, is_null, chosen_parent)
-        chosen_child = _select_by_dependence(children, target, child_feats, max_features, alpha)
-        joint = _joint_counts(children, linked, is_null, chosen_child, chosen_parent)
-        # degrees binned like the draws, so each bin's capacity matches its demand
-        degree = ChildCountModel.fit(
-            degrees, parents, parent_kinds, min_bin=min_bin, alpha=alpha,
-            features=chosen_parent or None,
-        )
-        return cls(chosen_child, chosen_parent, joint, degree, min_bin)
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "child_features": [f.to_dict() for f in self.child_features],
-            "parent_features": [f.to_dict() for f in self.parent_features],
-            "joint": self.joint.astype(int).tolist(),
-            "degree": self.degree.to_dict(),
-            "min_bin": self.min_bin,
-        }
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> SecondaryLinkModel:
-        return cls(
-            [BinFeature.from_dict(f) for f in data["child_features"]],
-            [BinFeature.from_dict(f) for f in data["parent_features"]],
-            np.asarray(data["joint"], dtype=np.int64),
-            ChildCountModel.from_dict(data["degree"]),
-            int(data.get("min_bin", MIN_BIN)),
-        )
-
-
-def _candidate_features(
-    frame: pd.DataFrame, columns: Sequence[str], kinds: Mapping[str, str]
-) -> list[BinFeature]:
-    feats = [
-        fit_feature(frame[c], kinds.get(c, "categorical"), n_quantiles=LINK_QUANTILES)
-        for c in columns
-    ]
-    return [f for f in feats if f is not None]
-
-
-def _parent_bins(frame: pd.DataFrame, is_null: np.ndarray, feats: list[BinFeature]) -> np.ndarray:
-    """Parent bin id per row, with null foreign keys as the extra id ``n_bins``."""
-    ids = bin_ids(frame, feats)
-    ids[is_null] = n_bins(feats)
-    return ids
-
-
-def _select_parent_features(
-    children: pd.DataFrame,
-    linked: pd.DataFrame,
-    is_null: np.ndarray,
-    parent_feats: list[BinFeature],
-    child_feats: list[BinFeature],
-    max_features: int,
-    alpha: float,
-) -> list[BinFeature]:
-    """Parent attributes ranked by their strongest dependence on any child value."""
-    child_codes = [cf.codes(children[cf.column]) for cf in child_feats]
-    scored: list[tuple[float, BinFeature]] = []
-    for pf in parent_feats:
-        target = _parent_bins(linked, is_null, [pf])
-        tests = [_dependence(codes, target) for codes in child_codes]
-        significant = [v for p, v in tests if p < alpha]
-        if significant:
-            scored.append((max(significant), pf))
-    scored.sort(key=lambda item: -item[0])
-    return [f for _, f in scored[:max_features]]
-
-
-def _select_by_dependence(
-    frame: pd.DataFrame,
-    target: np.ndarray,
-    feats: list[BinFeature],
-    max_features: int,
-    alpha: float,
-) -> list[BinFeature]:
-    """Features whose bins depend on ``target`` (chi-square), strongest (Cramer's V) first."""
-    scored = []
-    for feat in feats:
-        p, v = _dependence(feat.codes(frame[feat.column]), target)
-        if p < alpha:
-            scored.append((v, feat))
-    scored.sort(key=lambda item: -item[0])
-    return [f for _, f in scored[:max_features]]
-
-
-def _dependence(a: np.ndarray, b: np.ndarray) -> tuple[float, float]:
-    """(p-value, Cramer's V) of the chi-square test of independence of two codings."""
-    table = pd.crosstab(a, b).to_numpy()
-    if table.shape[0] < 2 or table.shape[1] < 2:
-        return 1.0, 0.0
-    chi2, p, _, _ = stats.chi2_contingency(table, correction=False)
-    n = table.sum()
-    v = np.sqrt(chi2 / (n * (min(table.shape) - 1)))
-    return float(p), float(v)
-
-
-def _joint_counts(
-    children: pd.DataFrame,
-    linked: pd.DataFrame,
-    is_null: np.ndarray,
-    child_feats: list[BinFeature],
-    parent_feats: list[BinFeature],
-) -> np.ndarray:
-    rows = bin_ids(children, child_feats)
-    cols = _parent_bins(linked, is_null, parent_feats)
-    joint = np.zeros((n_bins(child_feats), n_bins(parent_feats) + 1), dtype=np.int64)
-    np.add.at(joint, (rows, cols), 1)
-    return joint

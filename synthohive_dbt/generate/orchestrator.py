@@ -138,8 +138,9 @@ def _run_table(
         if fail_fast:
             raise
         logger.error("%s: %s", table.name, exc)
-        return TableGenResult(table.name, "error", seconds=time.perf_counter() - started,
-                              message=str(exc), error=exc)
+        return TableGenResult(
+            table.name, "error", seconds=time.perf_counter() - started, message=str(exc), error=exc
+        )
     result.seconds = time.perf_counter() - started
     logger.info("%s: %d rows in %.1fs", table.name, result.rows, result.seconds)
     return result
@@ -159,18 +160,25 @@ def _generate_table(
     seed = _table_seed(options.seed, table)
     if trained.plan.mode == "copy":
         if con is None:
-            raise GenerationError(f"copy table {table.name} needs the real data",
-                                  table=table.name, hint="pass real_con")
+            raise GenerationError(
+                f"copy table {table.name} needs the real data",
+                table=table.name,
+                hint="pass real_con",
+            )
         caster = ChunkCaster(table)
         try:
             batches = copy_batches(con, table, caster, chunk_size=options.chunk_size, seed=seed)
-            written = adapter.write_table(table.name, caster.schema, _report(batches, table.name, progress))
+            written = adapter.write_table(
+                table.name, caster.schema, _report(batches, table.name, progress)
+            )
         finally:
             caster.close()
         result = TableGenResult(table.name, "copied", rows=written)
     else:
         chunk = int(table.synth.extra.get("chunk_rows") or options.chunk_size)
-        stream = TableStream(trained, adapter, rows=_root_rows(trained, options), chunk_size=chunk, seed=seed)
+        stream = TableStream(
+            trained, adapter, rows=_root_rows(trained, options), chunk_size=chunk, seed=seed
+        )
         try:
             batches = _report(stream.batches(), table.name, progress)
             written = adapter.write_table(table.name, stream.schema, batches)
@@ -207,12 +215,18 @@ def _table_seed(seed: int, table: Table) -> int:
 def _warn_child_rows(manifest: Manifest, selected: list[Table], rows: Mapping[str, int]) -> None:
     for name in rows:
         if name not in manifest.tables:
-            raise GenerationError(f"--rows names unknown table {name!r}",
-                                  hint="known tables: " + ", ".join(sorted(manifest.tables)))
+            raise GenerationError(
+                f"--rows names unknown table {name!r}",
+                hint="known tables: " + ", ".join(sorted(manifest.tables)),
+            )
     for table in selected:
         if table.name in rows and table.foreign_keys:
-            logger.warning("%s: rows=%s ignored; a child table's size follows its parent "
-                           "and the child-count model", table.name, rows[table.name])
+            logger.warning(
+                "%s: rows=%s ignored; a child table's size follows its parent "
+                "and the child-count model",
+                table.name,
+                rows[table.name],
+            )
 
 
 def _open_real(manifest: Manifest) -> duckdb.DuckDBPyConnection:
@@ -221,14 +235,20 @@ def _open_real(manifest: Manifest) -> duckdb.DuckDBPyConnection:
     return open_real_connection(manifest)
 
 
-def _report(batches: Iterable[pa.RecordBatch], name: str, progress: bool) -> Iterator[pa.RecordBatch]:
+def _report(
+    batches: Iterable[pa.RecordBatch], name: str, progress: bool
+) -> Iterator[pa.RecordBatch]:
     """Pass batches through, showing a running row count when ``progress``."""
     if not progress:
         yield from batches
         return
     from rich.progress import Progress, SpinnerColumn, TextColumn
 
-    columns = (SpinnerColumn(), TextColumn("{task.description}"), TextColumn("{task.completed:,} rows"))
+    columns = (
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        TextColumn("{task.completed:,} rows"),
+    )
     with Progress(*columns, transient=True) as bar:
         task = bar.add_task(f"generating {name}", total=None)
         for batch in batches:

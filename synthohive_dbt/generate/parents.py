@@ -41,7 +41,9 @@ def stream_parent(
 ) -> Iterator[tuple[pd.DataFrame, pa.RecordBatch]]:
     """The parent's ``columns`` in batches of at most ``batch_size`` rows, in table order:
     as a frame (for the models) and as the Arrow batch (keys keep their exact type)."""
-    for batch in adapter.read_table(parent, columns=list(dict.fromkeys(columns)), batch_size=batch_size):
+    for batch in adapter.read_table(
+        parent, columns=list(dict.fromkeys(columns)), batch_size=batch_size
+    ):
         if batch.num_rows:
             yield arrow_to_frame(batch), batch
 
@@ -75,5 +77,9 @@ def load_keys(
     else:  # an empty parent: the right columns, no rows
         table = pa.table({c: pa.array([], pa.null()) for c in wanted})
     keys = {c: table.column(c).combine_chunks() for c in key_columns}
-    attrs = arrow_to_frame(table.select(attributes)) if attributes else pd.DataFrame(index=range(table.num_rows))
+    attrs = (
+        arrow_to_frame(table.select(attributes))
+        if attributes
+        else pd.DataFrame(index=range(table.num_rows))
+    )
     return KeyTable(keys, attrs.reset_index(drop=True))

@@ -12,7 +12,8 @@ from typing import TYPE_CHECKING, Any
 from ..errors import ArtifactError, PrivacyError
 from ..training.artifacts import TableArtifacts
 from ..training.plan import TablePlan
-from .linkage import ChildCountModel, SecondaryLinkModel
+from .linkage import ChildCountModel
+from .secondary import SecondaryLinkModel
 
 if TYPE_CHECKING:
     from ..privacy import PiiPlan
@@ -70,9 +71,13 @@ def load_trained(manifest: Manifest, table: Table) -> TrainedTable:
     primary = None
     if linkage.get("primary"):
         raw = linkage["primary"]
-        primary = PrimaryLink(raw["fk"], ChildCountModel.from_dict(raw["counts"]),
-                              float(raw.get("null_rate", 0.0)))
-    secondary = {name: SecondaryLinkModel.from_dict(doc)
-                 for name, doc in linkage.get("secondary", {}).items()}
-    return TrainedTable(table, meta, plan, synth, pii_plan, primary, secondary,
-                        dict(linkage.get("keys", {})))
+        primary = PrimaryLink(
+            raw["fk"], ChildCountModel.from_dict(raw["counts"]), float(raw.get("null_rate", 0.0))
+        )
+    secondary = {
+        name: SecondaryLinkModel.from_dict(doc)
+        for name, doc in linkage.get("secondary", {}).items()
+    }
+    return TrainedTable(
+        table, meta, plan, synth, pii_plan, primary, secondary, dict(linkage.get("keys", {}))
+    )

@@ -25,11 +25,13 @@ def test_step(
     store_failures: bool | None = None,
     fail_fast: bool = False,
     args: dict[str, Any] | None = None,
+    closing: bool = True,
 ) -> TestRunResult:
     """Emit the tests into ``target/tests/`` and run those of ``tables`` on the target.
 
     Writes ``target/run_results.json``. ``store_failures`` None takes the project's
-    ``data_tests.store_failures`` setting.
+    ``data_tests.store_failures`` setting. ``closing`` False leaves dbt's ``Done.``
+    line to the caller (``shive run`` closes over all its stages).
     """
     from ..datatests import (
         emit_tests,
@@ -71,7 +73,8 @@ def test_step(
         )
     path = manifest.target_dir / RUN_RESULTS
     write_run_results(result, path, project_name=manifest.project_name, args=args)
-    for line in format_summary(result):
+    lines = format_summary(result)
+    for line in lines if closing else lines[:-1]:
         event(line, event="summary")
     return result
 

@@ -37,8 +37,18 @@ log = logging.getLogger(__name__)
 PROFILE_FILE = "profile.json"
 
 
-def profile_tables(manifest: Manifest, tables: list[str], *, keep_others: bool = False) -> int:
-    """Profile ``tables`` into ``target/profile.json``; return the exit code (1: a table failed)."""
+def profile_tables(
+    manifest: Manifest,
+    tables: list[str],
+    *,
+    keep_others: bool = False,
+    report: RunReport | None = None,
+) -> int:
+    """Profile ``tables`` into ``target/profile.json``; return the exit code (1: a table failed).
+
+    With ``report`` (a step of ``shive run``) the steps are numbered in it and the
+    closing summary is left to the caller.
+    """
     try:
         from ..profiling import profile_project, write_profile
     except ImportError as exc:
@@ -47,7 +57,9 @@ def profile_tables(manifest: Manifest, tables: list[str], *, keep_others: bool =
     tables = [t for t in tables if manifest.tables[t].materialized == "synth"]
     path = manifest.target_dir / PROFILE_FILE
     merged = previous_profile(path) if keep_others else None
-    report = RunReport(total=len(tables))
+    own_report = report is None
+    if report is None:
+        report = RunReport(total=len(tables))
     detect = detection_enabled(manifest)
     findings: list[PiiFinding] = []
     scanned: list[str] = []
@@ -66,7 +78,7 @@ def profile_tables(manifest: Manifest, tables: list[str], *, keep_others: bool =
         merged["pii_findings"] = merge_pii_findings(merged, findings, scanned) if detect else []
         write_profile(merged, path)
         event(f"Wrote {path}", event="artifact", path=str(path))
-    return report.summary()
+    return report.summary() if own_report else report.exit_code
 
 
 def _scan_table(manifest: Manifest, con: Any, name: str, step: Step) -> list[PiiFinding]:

@@ -1,13 +1,15 @@
 """Spark and Hive on both ends of the pipeline: sources to learn from, tables to generate.
 
-* :mod:`.sources` - Spark (Hive) tables as sources: the names a source may have, and a
-  bounded, seeded, key-consistent sample of each cached as Parquet under
-  ``target/sources/`` so the DuckDB side (model views, training reads) runs unchanged;
+* :mod:`.sources` and :mod:`.sample` - Spark (Hive) tables as sources: the names a
+  source may have, and a bounded, seeded, key-consistent sample of each cached as
+  Parquet under ``target/sources/`` so the DuckDB side (model views, training reads)
+  runs unchanged;
 * :mod:`.profiling` - the profile of a Spark-resident model (``docs/profile_json.md``)
   computed by Spark SQL aggregates over the *whole* table, not the sample;
 * :mod:`.distributed` - a learned table generated on the cluster in parallel
   partitions, the trained model shipped to the executors once, keys intact;
-* :mod:`.partition` - what runs inside one partition on an executor.
+* :mod:`.shipping`, :mod:`.partition`, :mod:`.globalize` - what the executors receive,
+  and the two stages they run.
 
 pyspark is optional: importing this package (or any module of it) never imports
 pyspark; a function that needs Spark raises an error with the install command
@@ -20,11 +22,12 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from .distributed import DistributedPlan, generate_table_distributed
+    from .distributed import DistributedRun, generate_table_distributed, run_distributed
     from .profiling import profile_spark_table, profile_spark_tables, spark_resident_tables
     from .runtime import INSTALL_HINT, require_pyspark
+    from .sample import cache_spark_sample
     from .sources import (
-        cache_spark_sample,
+        cache_spark_schemas,
         cache_spark_sources,
         sample_cache_path,
         spark_relation,
@@ -34,7 +37,8 @@ if TYPE_CHECKING:
 _EXPORTS = {
     "INSTALL_HINT": ".runtime",
     "require_pyspark": ".runtime",
-    "cache_spark_sample": ".sources",
+    "cache_spark_sample": ".sample",
+    "cache_spark_schemas": ".sources",
     "cache_spark_sources": ".sources",
     "sample_cache_path": ".sources",
     "spark_relation": ".sources",
@@ -42,19 +46,22 @@ _EXPORTS = {
     "profile_spark_table": ".profiling",
     "profile_spark_tables": ".profiling",
     "spark_resident_tables": ".profiling",
-    "DistributedPlan": ".distributed",
+    "DistributedRun": ".distributed",
+    "run_distributed": ".distributed",
     "generate_table_distributed": ".distributed",
 }
 
 __all__ = [
     "INSTALL_HINT",
-    "DistributedPlan",
+    "DistributedRun",
     "cache_spark_sample",
+    "cache_spark_schemas",
     "cache_spark_sources",
     "generate_table_distributed",
     "profile_spark_table",
     "profile_spark_tables",
     "require_pyspark",
+    "run_distributed",
     "sample_cache_path",
     "spark_relation",
     "spark_resident_tables",

@@ -12,6 +12,7 @@ column's values are replaced by NULL inside Spark.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -111,8 +112,10 @@ def compute_moments(
     columns: Sequence[SparkColumn],
     options: ProfileOptions,
     rows: int,
-) -> dict[str, tuple[int, int, dict[str, Any]]]:
-    """Per column: (non-null count, estimated distinct count, min/max/mean/std/quantiles)."""
+    correlated: Sequence[str] = (),
+) -> tuple[dict[str, tuple[int, int, dict[str, Any]]], dict[str, Any]]:
+    """One pass: per column (non-null count, estimated distinct count, min/max/mean/std/
+    quantiles), and the correlation matrix of ``correlated`` (see :func:`_correlations`)."""
     exact = rows <= options.exact_quantiles_up_to
     selects: list[str] = []
     for column in columns:
@@ -127,10 +130,14 @@ def compute_moments(
             )  # fmt: skip
             selects += [f"min({bound})", f"max({bound})", f"avg({value})",
                         f"stddev_samp({value})", quantiles]  # fmt: skip
+    at_correlations = len(selects)
+    selects += _correlation_selects(correlated)
     if not selects:
-        return {}
+        return {}, {"columns": [], "matrix": []}
     sql = f"SELECT {', '.join(selects)} FROM {relation} AS _t"
-    (result,) = collect(spark, sql, table=table, what="compute column statistics", error=ProfileError)
+    (result,) = collect(
+        spark, sql, table=table, what="compute column statistics", error=ProfileError
+    )
     out: dict[str, tuple[int, int, dict[str, Any]]] = {}
     at = 0
     for column in columns:
@@ -141,7 +148,7 @@ def compute_moments(
             values = render_moments(column.spec, *result[at : at + 5])
             at += 5
         out[column.name] = (non_null, min(distinct, non_null), values)
-    return out
+    return out, _correlations(list(correlated), result[at_correlations:])
 
 
 # ---- frequencies -------------------------------------------------------------------------
@@ -223,6 +230,35 @@ def frequent_values(
     return out
 
 
+# ---- correlations --------------------------------------------------------------------------
+def _correlation_selects(names: Sequence[str]) -> list[str]:
+    """Per column ``max > min`` (the diagonal), then a ``corr`` per pair, as
+    :mod:`synthohive_dbt.profiling.correlations` computes them."""
+    values = [f"CAST({quote(n)} AS DOUBLE)" for n in names]
+    pairs = [(i, j) for i in range(len(names)) for j in range(i + 1, len(names))]
+    return [f"max({v}) > min({v})" for v in values] + [
+        f"corr({values[i]}, {values[j]})" for i, j in pairs
+    ]
+
+
+def _correlations(names: list[str], result: Sequence[Any]) -> dict[str, Any]:
+    """The symmetric matrix: 1.0 on the diagonal of a column that varies, null where a
+    coefficient is undefined (Spark's ``corr`` skips rows where either value is null)."""
+    matrix: list[list[float | None]] = [[None] * len(names) for _ in names]
+    for i, varies in enumerate(result[: len(names)]):
+        matrix[i][i] = 1.0 if varies else None
+    pairs = [(i, j) for i in range(len(names)) for j in range(i + 1, len(names))]
+    for (i, j), value in zip(pairs, result[len(names) :], strict=True):
+        matrix[i][j] = matrix[j][i] = _coefficient(value)
+    return {"columns": names, "matrix": matrix}
+
+
+def _coefficient(value: Any) -> float | None:
+    if value is None or not math.isfinite(float(value)):
+        return None
+    return min(1.0, max(-1.0, float(value)))
+
+
 # ---- the per-column profile ---------------------------------------------------------------
 def profile_columns(
     spark: SparkSession,
@@ -231,9 +267,13 @@ def profile_columns(
     columns: Sequence[SparkColumn],
     options: ProfileOptions,
     rows: int,
-) -> dict[str, dict[str, Any]]:
-    """The ``columns`` section of a table's profile (``docs/profile_json.md``)."""
-    moments = compute_moments(spark, table, relation, columns, options, rows)
+    correlated: Sequence[str] = (),
+) -> tuple[dict[str, dict[str, Any]], dict[str, Any]]:
+    """The ``columns`` and ``correlations`` sections of a table's profile
+    (``docs/profile_json.md``); ``correlated`` names the columns of the matrix."""
+    moments, correlations = compute_moments(
+        spark, table, relation, columns, options, rows, correlated
+    )
     small = [c for c in columns if moments[c.name][1] <= options.max_exact_distinct]
     large = [c for c in columns if c not in small]
     frequencies: Frequencies = {}
@@ -256,7 +296,7 @@ def profile_columns(
             **values,
             "top_values": [] if column.spec.pii else _top_values(top, non_null),
         }
-    return stats
+    return stats, correlations
 
 
 def _top_values(top: list[tuple[str, int]], non_null: int) -> list[dict[str, Any]]:

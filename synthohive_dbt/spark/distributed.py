@@ -35,19 +35,10 @@ from ..generate.parents import require_table
 from ..generate.trained import TrainedTable, load_trained
 from ..project.model import Manifest, Table
 from ..training.plan import foreign_key
-from .partition import (
-    PART,
-    ROW,
-    PartitionJob,
-    Shipment,
-    ShippedModel,
-    generate_parts,
-    global_columns,
-    globalize,
-    spark_safe_schema,
-    stage1_schema,
-)
+from .globalize import global_columns, globalize
+from .partition import PART, ROW, PartitionJob, generate_parts, spark_safe_schema, stage1_schema
 from .runtime import first_line, require_pyspark
+from .shipping import Shipment, ShippedModel
 from .sql import quote
 
 if TYPE_CHECKING:
@@ -122,7 +113,9 @@ def run_distributed(
     shipment = Shipment(ShippedModel.of(manifest, table.name), _secondary_tables(adapter, trained))
     written = _run(adapter, spark, trained, job, inputs, shipment)
     run = DistributedRun(table.name, job.parts, written, time.perf_counter() - started)
-    log.info("%s: %d rows in %d parts on Spark in %.1fs", table.name, written, job.parts, run.seconds)
+    log.info(
+        "%s: %d rows in %d parts on Spark in %.1fs", table.name, written, job.parts, run.seconds
+    )
     return run
 
 
@@ -155,7 +148,9 @@ def _plan(
         total = int(rows or 0)
         parts = _parts(spark, trained.table, total, partitions)
         job = PartitionJob(parts=parts, root_rows=tuple(_split(total, parts)), **base)
-        inputs = spark.range(0, parts, 1, numPartitions=parts).selectExpr(f"CAST(id AS INT) AS {PART}")
+        inputs = spark.range(0, parts, 1, numPartitions=parts).selectExpr(
+            f"CAST(id AS INT) AS {PART}"
+        )
         return job, inputs
     return _child_plan(adapter, trained, partitions, base)
 
@@ -178,7 +173,9 @@ def _child_plan(
     expected = linked / (1.0 - null_rate) if null_rate < 1 else linked
     parts = _parts(spark, trained.table, expected, partitions)
     keys = ", ".join(quote(c) for c in fk.parent_columns)
-    hashed = f"CAST(pmod(xxhash64(CAST({int(base['table_seed'])} AS BIGINT), {keys}), {parts}) AS INT)"
+    hashed = (
+        f"CAST(pmod(xxhash64(CAST({int(base['table_seed'])} AS BIGINT), {keys}), {parts}) AS INT)"
+    )
     tagged = parents.withColumn(PART, F.expr(hashed))
     per_part = dict(tagged.groupBy(PART).count().collect())
     weights = tuple(per_part.get(p, 0) / total if total else 1.0 / parts for p in range(parts))
@@ -216,14 +213,18 @@ def _secondary_tables(adapter: SparkAdapter, trained: TrainedTable) -> dict[str,
     out = {}
     for parent, columns in wanted.items():
         batches = list(adapter.read_table(parent, columns=columns))
-        out[parent] = pa.Table.from_batches(batches) if batches else _empty(adapter, parent, columns)
+        out[parent] = (
+            pa.Table.from_batches(batches) if batches else _empty(adapter, parent, columns)
+        )
     return out
 
 
 def _empty(adapter: SparkAdapter, parent: str, columns: list[str]) -> pa.Table:
     from pyspark.sql.pandas.types import to_arrow_schema
 
-    schema = adapter.spark.table(adapter.relation(parent)).select(*[quote(c) for c in columns]).schema
+    schema = (
+        adapter.spark.table(adapter.relation(parent)).select(*[quote(c) for c in columns]).schema
+    )
     return to_arrow_schema(schema).empty_table()
 
 
@@ -241,7 +242,9 @@ def _run(
     from ..targets.spark_arrow import spark_schema
 
     broadcast = spark.sparkContext.broadcast(shipment)
-    stage1 = inputs.mapInArrow(_stage(generate_parts, broadcast, job), spark_schema(stage1_schema(job.schema)))
+    stage1 = inputs.mapInArrow(
+        _stage(generate_parts, broadcast, job), spark_schema(stage1_schema(job.schema))
+    )
     stage1 = stage1.persist(StorageLevel.MEMORY_AND_DISK)
     try:
         with _executor_errors(trained.table.name):
@@ -249,7 +252,9 @@ def _run(
         offsets = _offsets(counts, job.parts)
         if global_columns(trained):
             final = replace(job, offsets=offsets)
-            output = stage1.mapInArrow(_stage(globalize, broadcast, final), spark_schema(job.schema))
+            output = stage1.mapInArrow(
+                _stage(globalize, broadcast, final), spark_schema(job.schema)
+            )
         else:
             output = stage1.drop(PART, ROW)
         with _executor_errors(trained.table.name):
@@ -260,7 +265,9 @@ def _run(
 
 
 def _stage(
-    function: Callable[[Iterator[pa.RecordBatch], Shipment, PartitionJob], Iterator[pa.RecordBatch]],
+    function: Callable[
+        [Iterator[pa.RecordBatch], Shipment, PartitionJob], Iterator[pa.RecordBatch]
+    ],
     broadcast: Any,
     job: PartitionJob,
 ) -> Callable[[Iterator[pa.RecordBatch]], Iterator[pa.RecordBatch]]:
@@ -291,11 +298,17 @@ def _executor_errors(table: str) -> Iterator[None]:
     except TargetError as exc:  # the adapter's write: look at the Spark error inside
         if exc.__cause__ is None or not _raised_by_us(exc.__cause__):
             raise
-        raise GenerationError(f"generating {table} on Spark failed: {_task_error(exc.__cause__)}",
-                              table=table, hint="the executor log above has the traceback") from exc
+        raise GenerationError(
+            f"generating {table} on Spark failed: {_task_error(exc.__cause__)}",
+            table=table,
+            hint="the executor log above has the traceback",
+        ) from exc
     except spark_error_types() as exc:
-        raise GenerationError(f"generating {table} on Spark failed: {_task_error(exc)}",
-                              table=table, hint="the executor log above has the traceback") from exc
+        raise GenerationError(
+            f"generating {table} on Spark failed: {_task_error(exc)}",
+            table=table,
+            hint="the executor log above has the traceback",
+        ) from exc
 
 
 def _raised_by_us(exc: BaseException) -> bool:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from ..errors import ProfileError
@@ -31,36 +32,83 @@ def _one_row(spark: SparkSession, sql: str, table: str, what: str) -> tuple[Any,
     return row
 
 
-def count_rows(spark: SparkSession, table: Table, relation: str) -> tuple[int, int]:
-    """Rows of ``relation`` and rows with a null in the primary key."""
-    pk_nulls = f"count_if({any_null('_t', table.primary_key)})" if table.primary_key else "0"
-    rows, nulls = _one_row(spark, f"SELECT count(*), {pk_nulls} FROM {relation} AS _t",
-                           table.name, "count the rows")  # fmt: skip
-    return int(rows), int(nulls or 0)
+def count_rows(spark: SparkSession, table: Table, relation: str) -> int:
+    ((rows,),) = collect(spark, f"SELECT count(*) FROM {relation} AS _t", table=table.name,
+                         what="count the rows", error=ProfileError)  # fmt: skip
+    return int(rows)
 
 
-def duplicates(spark: SparkSession, table: Table, relation: str, columns: Sequence[str]) -> tuple[int, int]:
-    """(key values occurring more than once, rows beyond the first of each) over non-null keys."""
+@dataclass
+class KeyCounts:
+    """Rows, and per declared key (primary first) its complete and distinct values."""
+
+    rows: int
+    pk_nulls: int
+    complete: dict[tuple[str, ...], int] = field(default_factory=dict)  # rows with no null part
+    distinct: dict[tuple[str, ...], int] = field(default_factory=dict)
+    fk_nulls: dict[str, int] = field(default_factory=dict)  # foreign key name -> rows with a null
+
+    def duplicate_rows(self, columns: Sequence[str]) -> int:
+        """Rows beyond the first of every repeated complete key value."""
+        return self.complete[tuple(columns)] - self.distinct[tuple(columns)]
+
+
+def key_counts(spark: SparkSession, table: Table, relation: str) -> KeyCounts:
+    """Row count, primary-key nulls and each key's complete/distinct counts: one query."""
+    keys = [
+        tuple(k) for k in ([table.primary_key] if table.primary_key else []) + table.unique_keys
+    ]
+    selects = [
+        "count(*)",
+        f"count_if({any_null('_t', table.primary_key)})" if table.primary_key else "0",
+    ]
+    for key in keys:
+        # count(DISTINCT a, b) leaves out tuples with a null part, as the check should
+        selects += [f"count_if({all_not_null('_t', key)})",
+                    f"count(DISTINCT {', '.join(col('_t', c) for c in key)})"]  # fmt: skip
+    selects += [f"count_if({any_null('_t', fk.columns)})" for fk in table.foreign_keys]
+    rows, nulls, *counts = _one_row(spark, f"SELECT {', '.join(selects)} FROM {relation} AS _t",
+                                    table.name, "count the rows and keys")  # fmt: skip
+    out = KeyCounts(int(rows), int(nulls or 0))
+    for i, key in enumerate(keys):
+        out.complete[key], out.distinct[key] = int(counts[2 * i]), int(counts[2 * i + 1])
+    for fk, fk_nulls in zip(table.foreign_keys, counts[2 * len(keys) :], strict=True):
+        out.fk_nulls[fk.name] = int(fk_nulls or 0)
+    return out
+
+
+def repeated_values(
+    spark: SparkSession, table: Table, relation: str, columns: Sequence[str]
+) -> int:
+    """How many key values occur more than once (run only when there are duplicates)."""
     keys = ", ".join(col("_t", c) for c in columns)
     grouped = (
-        f"SELECT count(*) AS _n FROM {relation} AS _t WHERE {all_not_null('_t', columns)} "
+        f"SELECT 1 FROM {relation} AS _t WHERE {all_not_null('_t', columns)} "
         f"GROUP BY {keys} HAVING count(*) > 1"
     )
-    dup_keys, dup_rows = _one_row(
-        spark, f"SELECT count(*), coalesce(sum(_n - 1), 0) FROM ({grouped}) AS _d",
-        table.name, f"check key ({', '.join(columns)})",
-    )  # fmt: skip
-    return int(dup_keys), int(dup_rows)
+    (repeated,) = _one_row(spark, f"SELECT count(*) FROM ({grouped}) AS _d", table.name,
+                           f"check key ({', '.join(columns)})")  # fmt: skip
+    return int(repeated)
 
 
 def key_entry(
-    spark: SparkSession, table: Table, relation: str, columns: list[str], nulls: int, *, primary: bool
+    spark: SparkSession,
+    table: Table,
+    relation: str,
+    columns: list[str],
+    counts: KeyCounts,
+    *,
+    primary: bool,
 ) -> dict[str, Any]:
     """The profile entry of a primary or unique key; a broken primary key is a ProfileError."""
-    dup_keys, dup_rows = duplicates(spark, table, relation, columns)
+    nulls = counts.pk_nulls if primary else 0
+    dup_rows = counts.duplicate_rows(columns)
     label = columns[0] if len(columns) == 1 else "(" + ", ".join(columns) + ")"
     if primary and (nulls or dup_rows):
-        problem = f"null in {nulls} rows" if nulls else f"repeated: {dup_keys} values occur more than once"
+        problem = (
+            f"null in {nulls} rows" if nulls
+            else f"repeated: {repeated_values(spark, table, relation, columns)} values occur more than once"
+        )  # fmt: skip
         raise ProfileError(
             f"primary key {label} of {table.name} is {problem}",
             table=table.name,
@@ -78,20 +126,33 @@ def key_entry(
     }
 
 
-def count_orphans(
-    spark: SparkSession, table: Table, relation: str, fk: ForeignKey, parent: str
-) -> tuple[int, int]:
-    """Rows with a null key, and rows whose complete key matches no parent row."""
-    parent_keys = ", ".join(col("_q", c) for c in fk.parent_columns)
+def link_counts(
+    spark: SparkSession, table: Table, children: str, fk: ForeignKey, parents: str
+) -> tuple[int, dict[str, Any]]:
+    """(orphan rows, children-per-parent summary) of ``fk`` in one full outer join.
+
+    Child keys are grouped first; a group no parent row matches is orphan rows, every
+    parent row counts its matched group's size (zero without one). The histogram is over
+    all child rows with a parent, i.e. the training rows when this is the only key with
+    orphans (the caller recounts over the training rows otherwise).
+    """
+    keys = ", ".join(col("_c", c) for c in fk.columns)
+    parent_keys = ", ".join(f"{col('_q', c)} AS {quote(c)}" for c in fk.parent_columns)
     sql = (
-        f"SELECT count_if({any_null('_c', fk.columns)}), "
-        f"count_if({all_not_null('_c', fk.columns)} AND _p._shive_present IS NULL) "
-        f"FROM {relation} AS _c "
-        f"LEFT JOIN (SELECT DISTINCT {parent_keys}, TRUE AS _shive_present FROM {parent} AS _q) AS _p "
-        f"ON {keys_equal('_c', fk.columns, '_p', fk.parent_columns)}"
+        f"WITH _kids AS (SELECT {keys}, count(*) AS _n FROM {children} AS _c "
+        f"WHERE {all_not_null('_c', fk.columns)} GROUP BY {keys}), "
+        f"_par AS (SELECT {parent_keys}, TRUE AS _present FROM {parents} AS _q) "
+        f"SELECT CASE WHEN _p._present IS NULL THEN -1 ELSE coalesce(_k._n, 0) END AS _children, "
+        f"count(*) AS _parents, sum(CASE WHEN _p._present IS NULL THEN _k._n ELSE 0 END) AS _orphans "
+        f"FROM _par AS _p FULL OUTER JOIN _kids AS _k ON {keys_equal('_p', fk.parent_columns, '_k', fk.columns)} "
+        f"GROUP BY 1"
     )
-    nulls, orphans = _one_row(spark, sql, table.name, f"check foreign key {fk.name}")
-    return int(nulls or 0), int(orphans or 0)
+    rows = collect(
+        spark, sql, table=table.name, what=f"check foreign key {fk.name}", error=ProfileError
+    )
+    orphans = sum(int(o or 0) for k, _, o in rows if k == -1)
+    histogram = {int(k): int(n) for k, n, _ in rows if k != -1}
+    return orphans, summarize_histogram(histogram)
 
 
 def judge_orphans(table: Table, fk: ForeignKey, rows: int, orphans: int) -> None:

@@ -94,7 +94,9 @@ def _replacement(
         return relation
     if node.db == MODEL_SCHEMA and node.name in manifest.tables:
         inner = _render(manifest, manifest.tables[node.name], sources, (*stack, table.name))
-        return sqlglot.parse_one(inner, read="spark").subquery(exp.to_identifier(alias, quoted=True))
+        return sqlglot.parse_one(inner, read="spark").subquery(
+            exp.to_identifier(alias, quoted=True)
+        )
     raise ProfileError(
         f"model {table.name} reads {key}, which is not a Spark source",
         table=table.name,

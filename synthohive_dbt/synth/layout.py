@@ -36,7 +36,6 @@ class Bucket:
     hi: int
     count: int
     width: int
-    mask: torch.Tensor  # (count, width): 0 for real slots, _MASKED for padding
 
 
 class SpanLayout:
@@ -76,54 +75,56 @@ class SpanLayout:
         self.device = device
 
     def _build_buckets(self, padded: list[int], widths: list[int], device: torch.device) -> None:
-        start = 0
-        i = 0
+        pad = []
+        i = start = 0
         while i < len(padded):
             j = i
             while j < len(padded) and padded[j] == padded[i]:
                 j += 1
             width = padded[i]
-            mask = torch.zeros(j - i, width)
-            for row, real in enumerate(widths[i:j]):
-                mask[row, real:] = _MASKED
-            self.buckets.append(Bucket(start, start + (j - i) * width, j - i, width, mask.to(device)))
+            self.buckets.append(Bucket(start, start + (j - i) * width, j - i, width))
             start += (j - i) * width
+            for real in widths[i:j]:
+                pad += [0.0] * real + [_MASKED] * (width - real)
             i = j
+        #: added to the softmax region: 0 on real slots, _MASKED on padding
+        self._pad = torch.tensor(pad, dtype=torch.float32, device=device)
 
     # ---- per-bucket operations ------------------------------------------------------------
+    # Masking and noise are applied to the whole softmax region at once; only the
+    # softmax / argmax itself runs per bucket, on a (rows, spans, width) view.
 
-    def _segments(self, logits: torch.Tensor):
-        soft = logits[:, self.n_values :]
-        rows = logits.shape[0]
-        for bucket in self.buckets:
-            seg = soft[:, bucket.lo : bucket.hi].view(rows, bucket.count, bucket.width)
-            yield bucket, seg + bucket.mask
+    def _views(self, soft: torch.Tensor) -> list[torch.Tensor]:
+        rows = soft.shape[0]
+        return [soft[:, b.lo : b.hi].view(rows, b.count, b.width) for b in self.buckets]
 
     @staticmethod
     def _gumbel(shape: tuple[int, ...], generator: torch.Generator, device: torch.device) -> torch.Tensor:
-        uniform = torch.rand(shape, generator=generator, device=device)
-        return -torch.log(-torch.log(uniform.clamp(1e-7, 1 - 1e-7)))
+        noise = torch.rand(shape, generator=generator, device=device).clamp_(1e-7, 1 - 1e-7)
+        return noise.log_().neg_().log_().neg_()
 
     def activate(self, logits: torch.Tensor, generator: torch.Generator, tau: float) -> torch.Tensor:
         """Training activation: tanh on values, Gumbel-softmax on every span."""
-        parts = [torch.tanh(logits[:, : self.n_values])]
-        for _bucket, seg in self._segments(logits):
-            noise = self._gumbel(seg.shape, generator, logits.device)
-            parts.append(torch.softmax((seg + noise) / tau, dim=-1).flatten(1))
-        return torch.cat(parts, dim=1)
+        values = torch.tanh(logits[:, : self.n_values])
+        if not self.buckets:
+            return values
+        soft = logits[:, self.n_values :]
+        noisy = (soft + self._pad + self._gumbel(soft.shape, generator, logits.device)) / tau
+        parts = [torch.softmax(view, dim=-1).flatten(1) for view in self._views(noisy)]
+        return torch.cat([values, *parts], dim=1)
 
     def choose(
         self, logits: torch.Tensor, generator: torch.Generator
     ) -> tuple[torch.Tensor, torch.Tensor]:
-        """Generation: ``(values, choices)``, a category drawn per span from its softmax."""
+        """Generation: ``(values, choices)``, a category drawn per span from its softmax
+        (Gumbel-max)."""
         values = torch.tanh(logits[:, : self.n_values].float())
-        picks = [
-            (seg.float() + self._gumbel(seg.shape, generator, logits.device)).argmax(dim=-1)
-            for _bucket, seg in self._segments(logits)
-        ]
         rows = logits.shape[0]
-        choices = torch.cat(picks, dim=1) if picks else torch.zeros(rows, 0, dtype=torch.long)
-        return values, choices
+        if not self.buckets:
+            return values, torch.zeros(rows, 0, dtype=torch.long, device=logits.device)
+        noisy = logits[:, self.n_values :].float() + self._pad
+        noisy.add_(self._gumbel(noisy.shape, generator, logits.device))
+        return values, torch.cat([view.argmax(dim=-1) for view in self._views(noisy)], dim=1)
 
     def cond_loss(
         self, logits: torch.Tensor, positions: torch.Tensor, weight: torch.Tensor
@@ -131,14 +132,9 @@ class SpanLayout:
         """Cross-entropy of each row's conditioned category, averaged over the batch."""
         if not self.buckets:
             return logits.new_zeros(())
+        masked = logits[:, self.n_values :] + self._pad
         log_probs = torch.cat(
-            [torch.log_softmax(seg, dim=-1).flatten(1) for _b, seg in self._segments(logits)],
-            dim=1,
+            [torch.log_softmax(view, dim=-1).flatten(1) for view in self._views(masked)], dim=1
         )
         picked = log_probs.gather(1, (positions - self.n_values).unsqueeze(1)).squeeze(1)
         return -(picked * weight).sum() / logits.shape[0]
-
-    def span_positions(self, spans: torch.Tensor) -> torch.Tensor:
-        """First data-vector position of each span id in ``spans``."""
-        starts = torch.tensor(self.span_start, dtype=torch.long, device=spans.device)
-        return starts[spans]

@@ -261,23 +261,26 @@ class TableSynthesizer:
 
     def evaluate(
         self, real: pd.DataFrame | None = None, context: pd.DataFrame | None = None, *,
-        seed: int | None = None, weights: Literal["best", "last"] = "best",
+        seed: int | None = None, weights: Literal["current", "best", "last"] = "current",
     ) -> dict[str, Any]:
         """Fidelity of as many sampled rows as ``real`` has (default: the held-out slice of
-        the last fit), with the ``best`` or ``last`` generator weights."""
+        the last fit). ``weights``: ``current`` (after fit or load, the best checkpoint;
+        inside an ``on_epoch_end`` callback, the weights being trained), ``best`` (the kept
+        checkpoint) or ``last`` (the last trained weights)."""
         if real is None:
             if self._holdout is None:
                 raise GenerationError("no held-out rows in memory", hint="pass real= rows to score against")
             real, context = self._holdout
-        if weights == "last":
-            if self._last_state is None:
-                raise GenerationError("no last weights in memory", hint="use weights='best'")
-            kept = _clone(self.generator_net.state_dict())
-            self.generator_net.load_state_dict(self._last_state)
+        chosen = {"current": None, "best": self._tracker.best_state, "last": self._last_state}[weights]
+        if weights != "current" and chosen is None:
+            raise GenerationError(f"no {weights} weights in memory", hint="use weights='current'")
+        kept = _clone(self.generator_net.state_dict()) if chosen is not None else None
+        if chosen is not None:
+            self.generator_net.load_state_dict(chosen)
         try:
             synth = self.sample(len(real), context=context, seed=self.seed if seed is None else seed)
         finally:
-            if weights == "last":
+            if kept is not None:
                 self.generator_net.load_state_dict(kept)
         return fidelity_score(real, synth, self.column_kinds)
 

@@ -30,9 +30,13 @@ def digest(data: Any) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
 
 
-def data_fingerprint(con: duckdb.DuckDBPyConnection, relation_sql: str, *, table: str) -> dict[str, Any]:
+def data_fingerprint(
+    con: duckdb.DuckDBPyConnection, relation_sql: str, *, table: str
+) -> dict[str, Any]:
     """Row count and an order-independent hash aggregate of ``relation_sql``'s rows."""
-    sql = f"SELECT count(*), CAST(coalesce(sum(hash(_r)), 0) AS VARCHAR) FROM ({relation_sql}) AS _r"
+    sql = (
+        f"SELECT count(*), CAST(coalesce(sum(hash(_r)), 0) AS VARCHAR) FROM ({relation_sql}) AS _r"
+    )
     try:
         rows, total = con.execute(sql).fetchall()[0]
     except duckdb.Error as exc:
@@ -60,8 +64,12 @@ def table_inputs(
         "data": data,
         "columns": digest([asdict(c) for c in table.columns]),
         "constraints": digest(
-            [table.primary_key, [asdict(fk) for fk in table.foreign_keys], table.unique_keys,
-             [asdict(c) for c in table.checks]]
+            [
+                table.primary_key,
+                [asdict(fk) for fk in table.foreign_keys],
+                table.unique_keys,
+                [asdict(c) for c in table.checks],
+            ]
         ),
         "plan": plan.to_dict(),
         "synth": digest(settings),

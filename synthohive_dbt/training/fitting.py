@@ -57,8 +57,12 @@ def fit_model(request: FitRequest, artifacts: TableArtifacts) -> tuple[TableSynt
             return synth, start
     while synth.epochs_trained < total:
         target = min(synth.epochs_trained + every, total)
-        synth.resume(target - synth.epochs_trained, request.frame, context=request.context,
-                     progress=request.progress)
+        synth.resume(
+            target - synth.epochs_trained,
+            request.frame,
+            context=request.context,
+            progress=request.progress,
+        )
         if not _segment_done(synth, target, artifacts, request.fingerprint):
             break
     return synth, start
@@ -110,7 +114,9 @@ def _resume_point(
     try:
         synth = TableSynthesizer.load(artifacts.checkpoint_path)
     except ArtifactError as exc:
-        logger.warning("%s: cannot resume from checkpoint (%s); training afresh", artifacts.table, exc)
+        logger.warning(
+            "%s: cannot resume from checkpoint (%s); training afresh", artifacts.table, exc
+        )
         artifacts.clear_checkpoint()
         return None, 0
     if int(meta.get("epoch", -1)) != synth.epochs_trained:
@@ -125,5 +131,7 @@ def _resume_point(
 def _save_checkpoint(synth: TableSynthesizer, artifacts: TableArtifacts, fingerprint: str) -> None:
     epoch = synth.epochs_trained
     synth.save(artifacts.checkpoint_path)
-    artifacts.write_json(artifacts.checkpoint_meta_path, {"fingerprint": fingerprint, "epoch": epoch})
+    artifacts.write_json(
+        artifacts.checkpoint_meta_path, {"fingerprint": fingerprint, "epoch": epoch}
+    )
     logger.debug("%s: checkpoint at epoch %d", artifacts.table, epoch)

@@ -20,11 +20,13 @@ import pandas as pd
 from ..errors import TrainingError
 from ..generate.frames import arrow_to_frame, query_arrow
 from ..generate.keys import learn_key_spec
-from ..generate.linkage import ChildCountModel, SecondaryLinkModel
+from ..generate.linkage import ChildCountModel
+from ..generate.secondary import SecondaryLinkModel
 from ..profiling.relations import parent_relation_sql, training_relation_sql
 from ..profiling.sql import any_null, col, keys_equal, quote_ident
 from ..project.model import ForeignKey, Manifest, Table
 from .plan import TablePlan, foreign_key
+from .reading import seeded_order
 
 logger = logging.getLogger(__name__)
 
@@ -56,25 +58,45 @@ def fit_linkage(
     ``context_for``: per parent table, the safe attribute columns linkage may use.
     """
     reader = _Reader(con, manifest, table, seed, max_rows)
-    doc: dict[str, Any] = {"format_version": LINKAGE_FORMAT_VERSION, "primary": None,
-                           "secondary": {}, "keys": {}}
+    doc: dict[str, Any] = {
+        "format_version": LINKAGE_FORMAT_VERSION,
+        "primary": None,
+        "secondary": {},
+        "keys": {},
+    }
     if plan.primary_fk:
         fk = foreign_key(table, plan.primary_fk)
         counts, parents = reader.children_per_parent(fk, context_for.get(fk.parent, []))
-        model = ChildCountModel.fit(counts, parents, _kinds(manifest.tables[fk.parent]))
-        doc["primary"] = {"fk": fk.name, "counts": model.to_dict(),
-                          "null_rate": reader.null_rate(fk)}
+        family = table.synth.extra.get("count_model") or "empirical"
+        model = ChildCountModel.fit(
+            counts, parents, _kinds(manifest.tables[fk.parent]), family=family
+        )
+        doc["primary"] = {
+            "fk": fk.name,
+            "counts": model.to_dict(),
+            "null_rate": reader.null_rate(fk),
+        }
     for name in plan.secondary_fks:
         fk = foreign_key(table, name)
         attrs = context_for.get(fk.parent, [])
         degrees, parents = reader.children_per_parent(fk, attrs)
         children, linked, is_null = reader.links(fk, list(value_columns), attrs)
         link = SecondaryLinkModel.fit(
-            children, linked, is_null, degrees, parents,
-            child_kinds=_kinds(table), parent_kinds=_kinds(manifest.tables[fk.parent]),
+            children,
+            linked,
+            is_null,
+            degrees,
+            parents,
+            child_kinds=_kinds(table),
+            parent_kinds=_kinds(manifest.tables[fk.parent]),
         )
-        logger.debug("%s: %s links by %s ~ %s", table.name, name, link.child_columns,
-                     [f.column for f in link.parent_features])
+        logger.debug(
+            "%s: %s links by %s ~ %s",
+            table.name,
+            name,
+            link.child_columns,
+            [f.column for f in link.parent_features],
+        )
         doc["secondary"][name] = link.to_dict()
     for column in plan.sequence_columns:
         values = reader.key_sample(column)
@@ -91,7 +113,12 @@ class _Reader:
     """The SQL reads behind :func:`fit_linkage`, over one child table."""
 
     def __init__(
-        self, con: duckdb.DuckDBPyConnection, manifest: Manifest, table: Table, seed: int, max_rows: int
+        self,
+        con: duckdb.DuckDBPyConnection,
+        manifest: Manifest,
+        table: Table,
+        seed: int,
+        max_rows: int,
     ) -> None:
         self.con = con
         self.manifest = manifest
@@ -100,7 +127,9 @@ class _Reader:
         self.max_rows = int(max_rows)
         self.child_sql = f"({training_relation_sql(manifest, table.name)})"
 
-    def children_per_parent(self, fk: ForeignKey, attrs: list[str]) -> tuple[np.ndarray, pd.DataFrame]:
+    def children_per_parent(
+        self, fk: ForeignKey, attrs: list[str]
+    ) -> tuple[np.ndarray, pd.DataFrame]:
         """Children of each (sampled) parent row, and those rows' ``attrs``."""
         parent = parent_relation_sql(self.manifest, self.table.name, fk)
         selected = ", ".join(col("p", c) for c in [*fk.parent_columns, *attrs])
@@ -131,7 +160,7 @@ class _Reader:
         selected = [col("c", v) for v in values]
         selected += [f"{col('s', a)} AS {quote_ident(_PARENT + a)}" for a in attrs]
         selected.append(f"({any_null('c', fk.columns)}) AS {quote_ident(_NULL)}")
-        order = self._order_key("c")
+        order = seeded_order(self.table, self.seed)
         sql = (
             f"SELECT {', '.join(selected)} FROM {self.child_sql} AS c "
             f"LEFT JOIN {parent} AS s ON {keys_equal('c', fk.columns, 's', fk.parent_columns)} "
@@ -151,13 +180,6 @@ class _Reader:
         return [row[0] for row in self._rows(sql, f"sample key {column}")]
 
     # ---- helpers ---------------------------------------------------------------------
-    def _order_key(self, alias: str) -> str:
-        """A deterministic, seeded row order: by the primary key, else by the whole row."""
-        if self.table.primary_key:
-            cols = ", ".join(col(alias, c) for c in self.table.primary_key)
-            return f"hash({cols}, {self.seed})"
-        return f"hash({alias}, {self.seed})"
-
     def _frame(self, sql: str, what: str) -> pd.DataFrame:
         return arrow_to_frame(self._run(sql, what, lambda: query_arrow(self.con, sql)))
 

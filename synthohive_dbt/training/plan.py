@@ -62,7 +62,9 @@ def foreign_key(table: Table, name: str) -> ForeignKey:
     raise KeyError(name)
 
 
-def plan_table(manifest: Manifest, table: Table, context_columns: list[str] | None = None) -> TablePlan:
+def plan_table(
+    manifest: Manifest, table: Table, context_columns: list[str] | None = None
+) -> TablePlan:
     """The plan of ``table``; ``context_columns`` are the safe parent columns (see
     :func:`default_context_columns`), looked up by the caller through the privacy step.
     """
@@ -99,7 +101,9 @@ def choose_primary_fk(table: Table, fks: list[ForeignKey]) -> ForeignKey | None:
         raise TrainingError(
             f"synth.primary_parent {wanted!r} names no foreign key of {table.name}",
             table=table.name,
-            hint=known_names_hint(str(wanted), [fk.parent for fk in fks] + [fk.name for fk in fks], "parent"),
+            hint=known_names_hint(
+                str(wanted), [fk.parent for fk in fks] + [fk.name for fk in fks], "parent"
+            ),
         )
     for fk in fks:
         if all(not table.column(c).nullable for c in fk.columns):

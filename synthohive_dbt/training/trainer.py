@@ -28,27 +28,34 @@ from datetime import datetime, timezone
 from typing import Any, Literal
 
 import duckdb
-import pandas as pd
 
-from ..errors import ShiveError, TrainingError
+from ..errors import ShiveError
 from ..generate.constraints import check_bounds
-from ..generate.frames import arrow_to_frame, query_arrow
-from ..profiling.relations import parent_relation_sql, training_relation_sql
-from ..profiling.sql import col, keys_equal, quote_ident
+from ..profiling.relations import training_relation_sql
 from ..project.model import Manifest, Table
 from .artifacts import ARTIFACT_FORMAT_VERSION, TableArtifacts
 from .fingerprint import data_fingerprint, digest, table_inputs
 from .fitting import FitRequest, fit_model
 from .linking import fit_linkage
 from .plan import TablePlan, default_context_columns, foreign_key, plan_table
+from .reading import read_training_rows
 
 logger = logging.getLogger(__name__)
 
 TrainStatus = Literal["trained", "resumed", "reused", "copy", "skipped", "error"]
-_CTX = "__shive_ctx_"
 #: SynthConfig fields that are not CTGAN settings
-_PIPELINE_KEYS = {"mode", "rows", "scale", "seed", "context_columns", "sample_rows",
-                  "primary_parent", "checkpoint_every"}
+_PIPELINE_KEYS = {
+    "mode",
+    "rows",
+    "scale",
+    "seed",
+    "context_columns",
+    "sample_rows",
+    "primary_parent",
+    "checkpoint_every",
+    "count_model",
+    "chunk_rows",
+}
 
 
 @dataclass
@@ -89,7 +96,9 @@ def train_project(
     table raises; otherwise it is reported with status ``error`` and its descendants
     are ``skipped``.
     """
-    run = _Run(manifest, con, profile or {}, seed=seed, full_refresh=full_refresh, progress=progress)
+    run = _Run(
+        manifest, con, profile or {}, seed=seed, full_refresh=full_refresh, progress=progress
+    )
     wanted = set(tables) if tables is not None else None
     selected = [t for t in manifest.synth_tables() if wanted is None or t.name in wanted]
     results: list[TableTrainResult] = []
@@ -117,8 +126,9 @@ def _train_or_skip(run: _Run, table: Table, failed: set[str], fail_fast: bool) -
         if fail_fast:
             raise
         logger.error("%s: %s", table.name, exc)
-        return TableTrainResult(table.name, "error", seconds=time.perf_counter() - started,
-                                message=str(exc), error=exc)
+        return TableTrainResult(
+            table.name, "error", seconds=time.perf_counter() - started, message=str(exc), error=exc
+        )
     result.seconds = time.perf_counter() - started
     return result
 
@@ -168,8 +178,12 @@ class _Run:
         settings = synth_settings(table) if plan.mode == "learn" else None
         seed = table_seed(self.seed, table)
         inputs = table_inputs(
-            table, plan, self.data_fingerprint(table.name), self._parent_fingerprints(table),
-            seed=seed, settings=settings.model_dump(mode="json") if settings else {},
+            table,
+            plan,
+            self.data_fingerprint(table.name),
+            self._parent_fingerprints(table),
+            seed=seed,
+            settings=settings.model_dump(mode="json") if settings else {},
         )
         inputs["sample_rows"] = table.synth.sample_rows
         fingerprint = digest(inputs)
@@ -177,13 +191,15 @@ class _Run:
             artifacts.clear()
         elif self._is_current(artifacts, fingerprint):
             logger.info("%s: unchanged, reusing its model", table.name)
-            return TableTrainResult(table.name, "reused", fingerprint=fingerprint,
-                                    artifact_dir=str(artifacts.dir))
+            return TableTrainResult(
+                table.name, "reused", fingerprint=fingerprint, artifact_dir=str(artifacts.dir)
+            )
         artifacts.invalidate()
         if plan.mode == "copy":
             self._write_meta(artifacts, table, plan, inputs, fingerprint, {})
-            return TableTrainResult(table.name, "copy", fingerprint=fingerprint,
-                                    artifact_dir=str(artifacts.dir))
+            return TableTrainResult(
+                table.name, "copy", fingerprint=fingerprint, artifact_dir=str(artifacts.dir)
+            )
         return self._learn(table, plan, settings, seed, inputs, fingerprint, artifacts)
 
     def _learn(
@@ -198,7 +214,7 @@ class _Run:
     ) -> TableTrainResult:
         from ..privacy import apply_pii
 
-        frame, context = self._training_rows(table, plan, seed)
+        frame, context = read_training_rows(self.con, self.manifest, table, plan, seed=seed)
         frame, pii_plan = apply_pii(frame, table, seed=seed)
         request = FitRequest(
             frame=frame,
@@ -213,22 +229,41 @@ class _Run:
             progress=self.progress,
         )
         synth, resumed_from = fit_model(request, artifacts)
+        not_pii = [
+            c
+            for c in frame.columns
+            if table.column(c).pii is None or table.column(c).pii.action == "keep"
+        ]
         linkage = fit_linkage(
-            self.con, self.manifest, table, plan,
-            value_columns=list(frame.columns), context_for=self._link_attributes(table), seed=seed,
+            self.con,
+            self.manifest,
+            table,
+            plan,
+            value_columns=not_pii,
+            context_for=self._link_attributes(table),
+            seed=seed,
         )
         synth.save(artifacts.model_path, training_state=False)  # atomic on its own
         artifacts.write_json(artifacts.pii_plan_path, pii_plan.to_dict())
         artifacts.write_json(artifacts.linkage_path, linkage)
-        extra = {"training_rows": len(frame), "model_columns": list(frame.columns),
-                 "epochs_trained": synth.epochs_trained, "best_score": synth.best_score}
+        extra = {
+            "training_rows": len(frame),
+            "model_columns": list(frame.columns),
+            "epochs_trained": synth.epochs_trained,
+            "best_score": synth.best_score,
+        }
         self._write_meta(artifacts, table, plan, inputs, fingerprint, extra)
         artifacts.clear_checkpoint()
         status: TrainStatus = "resumed" if resumed_from else "trained"
         return TableTrainResult(
-            table.name, status, rows=len(frame), epochs=synth.epochs_trained,
-            resumed_from=resumed_from, best_score=synth.best_score,
-            fingerprint=fingerprint, artifact_dir=str(artifacts.dir),
+            table.name,
+            status,
+            rows=len(frame),
+            epochs=synth.epochs_trained,
+            resumed_from=resumed_from,
+            best_score=synth.best_score,
+            fingerprint=fingerprint,
+            artifact_dir=str(artifacts.dir),
         )
 
     # ---- inputs ----------------------------------------------------------------------
@@ -240,8 +275,11 @@ class _Run:
         return self._data_fps[name]
 
     def _parent_fingerprints(self, table: Table) -> dict[str, str]:
-        return {p: digest(self.data_fingerprint(p)) for p in self.manifest.parents(table.name)
-                if self.manifest.tables[p].materialized == "synth"}
+        return {
+            p: digest(self.data_fingerprint(p))
+            for p in self.manifest.parents(table.name)
+            if self.manifest.tables[p].materialized == "synth"
+        }
 
     def _is_current(self, artifacts: TableArtifacts, fingerprint: str) -> bool:
         meta = artifacts.read_meta()
@@ -259,7 +297,9 @@ class _Run:
         parent = self.manifest.tables[foreign_key(table, probe.primary_fk).parent]
         return self._safe_attributes(parent, table.synth.context_columns, child=table.name)
 
-    def _safe_attributes(self, parent: Table, requested: list[str] | None, *, child: str) -> list[str]:
+    def _safe_attributes(
+        self, parent: Table, requested: list[str] | None, *, child: str
+    ) -> list[str]:
         from ..privacy import key_columns, safe_context_columns
 
         keys = key_columns(parent) | {c.name for c in parent.columns if c.unique}
@@ -272,8 +312,10 @@ class _Run:
     def _link_attributes(self, table: Table) -> dict[str, list[str]]:
         """Per parent, the safe attributes the linkage models may bin on."""
         parents = {fk.parent for fk in table.foreign_keys if fk.parent != table.name}
-        return {p: self._safe_attributes(self.manifest.tables[p], None, child=table.name)
-                for p in sorted(parents)}
+        return {
+            p: self._safe_attributes(self.manifest.tables[p], None, child=table.name)
+            for p in sorted(parents)
+        }
 
     def _context_kinds(self, table: Table, plan: TablePlan) -> dict[str, str] | None:
         if not plan.primary_fk or not plan.context_columns:
@@ -281,7 +323,9 @@ class _Run:
         parent = self.manifest.tables[foreign_key(table, plan.primary_fk).parent]
         return {c: parent.column(c).kind for c in plan.context_columns}
 
-    def _bounds(self, table: Table, columns: list[str]) -> dict[str, tuple[float | None, float | None]]:
+    def _bounds(
+        self, table: Table, columns: list[str]
+    ) -> dict[str, tuple[float | None, float | None]]:
         """Numeric bounds: declared range checks, narrowed by the profiled min and max."""
         numeric = {c for c in columns if table.column(c).kind == "numeric"}
         bounds = {c: b for c, b in check_bounds(table).items() if c in numeric}
@@ -295,53 +339,6 @@ class _Run:
             high = info["max"] if high is None else min(high, info["max"])
             bounds[name] = (low, high)
         return bounds
-
-    # ---- reading ---------------------------------------------------------------------
-    def _training_rows(
-        self, table: Table, plan: TablePlan, seed: int
-    ) -> tuple[pd.DataFrame, pd.DataFrame | None]:
-        """(child model columns incl. PII, parent context) for the sampled training rows."""
-        values = [c for c in table.column_names if c not in plan.key_columns]
-        selected = [col("c", v) for v in values]
-        join = ""
-        if plan.primary_fk and plan.context_columns:
-            fk = foreign_key(table, plan.primary_fk)
-            parent = parent_relation_sql(self.manifest, table.name, fk)
-            selected += [f"{col('p', c)} AS {quote_ident(_CTX + c)}" for c in plan.context_columns]
-            join = f"JOIN {parent} AS p ON {keys_equal('c', fk.columns, 'p', fk.parent_columns)}"
-        if not selected:
-            raise TrainingError(
-                f"{table.name} has no columns left to learn: every column is a key",
-                table=table.name,
-                hint="declare it `synth: {mode: copy}`, or add non-key columns",
-            )
-        order = self._order(table, seed)
-        limit = f" LIMIT {int(table.synth.sample_rows)}" if table.synth.sample_rows else ""
-        sql = (f"SELECT {', '.join(selected)} FROM ({training_relation_sql(self.manifest, table.name)}) "
-               f"AS c {join} ORDER BY {order}{limit}")
-        logger.debug("%s: training rows\n%s", table.name, sql)
-        try:
-            frame = arrow_to_frame(query_arrow(self.con, sql))
-        except duckdb.Error as exc:
-            raise TrainingError(
-                f"cannot read the training rows of {table.name}: {str(exc).splitlines()[0]}",
-                table=table.name,
-                hint="run `shive validate` and `shive profile` to check the model and its keys",
-            ) from exc
-        if frame.empty:
-            raise TrainingError(f"{table.name} has no training rows", table=table.name,
-                                hint="check its source data and foreign keys (`shive profile`)")
-        ctx_cols = [_CTX + c for c in plan.context_columns] if join else []
-        context = frame[ctx_cols].rename(columns=lambda c: c[len(_CTX):]) if ctx_cols else None
-        return frame[values].reset_index(drop=True), (
-            context.reset_index(drop=True) if context is not None else None
-        )
-
-    def _order(self, table: Table, seed: int) -> str:
-        """A seeded, deterministic row order (the sample is its first rows)."""
-        if table.primary_key:
-            return f"hash({', '.join(col('c', k) for k in table.primary_key)}, {int(seed)})"
-        return f"hash(c, {int(seed)})"
 
     # ---- writing ---------------------------------------------------------------------
     def _write_meta(

@@ -125,56 +125,77 @@ def make_data(n_customers: int = 400, seed: int = 0) -> dict[str, pd.DataFrame]:
     """The real rows of the mini shop."""
     rng = np.random.default_rng(seed)
     premium = rng.random(n_customers) < 0.25
-    customers = pd.DataFrame({
-        "customer_id": np.arange(1, n_customers + 1, dtype=np.int64),
-        "email": [f"user{i}@example.com" for i in range(n_customers)],
-        "segment": np.where(premium, "premium", "basic"),
-        "age": rng.integers(18, 90, n_customers).astype(np.int32),
-        "signup_date": pd.to_datetime("2023-01-01") + pd.to_timedelta(rng.integers(0, 500, n_customers), unit="D"),
-    })
+    customers = pd.DataFrame(
+        {
+            "customer_id": np.arange(1, n_customers + 1, dtype=np.int64),
+            "email": [f"user{i}@example.com" for i in range(n_customers)],
+            "segment": np.where(premium, "premium", "basic"),
+            "age": rng.integers(18, 90, n_customers).astype(np.int32),
+            "signup_date": pd.to_datetime("2023-01-01")
+            + pd.to_timedelta(rng.integers(0, 500, n_customers), unit="D"),
+        }
+    )
     n_products = 60
     category = rng.choice(["books", "tools", "tech"], n_products, p=[0.4, 0.35, 0.25])
     base = {"books": 15.0, "tools": 60.0, "tech": 400.0}
     price = np.round(np.array([base[c] for c in category]) * rng.uniform(0.8, 1.2, n_products), 2)
-    products = pd.DataFrame({
-        "product_id": np.arange(1, n_products + 1, dtype=np.int64),
-        "sku": [f"SKU-{i:05d}" for i in range(1, n_products + 1)],
-        "category": category,
-        "price": price,
-    })
-    promotions = pd.DataFrame({
-        "promotion_id": np.arange(1, 6, dtype=np.int64),
-        "code": [f"PROMO{i}" for i in range(1, 6)],
-    })
+    products = pd.DataFrame(
+        {
+            "product_id": np.arange(1, n_products + 1, dtype=np.int64),
+            "sku": [f"SKU-{i:05d}" for i in range(1, n_products + 1)],
+            "category": category,
+            "price": price,
+        }
+    )
+    promotions = pd.DataFrame(
+        {
+            "promotion_id": np.arange(1, 6, dtype=np.int64),
+            "code": [f"PROMO{i}" for i in range(1, 6)],
+        }
+    )
     per_customer = rng.poisson(np.where(premium, 5.0, 0.8))
     cust = np.repeat(customers["customer_id"].to_numpy(), per_customer)
     n_orders = len(cust)
     promo = rng.integers(1, 6, n_orders).astype(float)
     promo[rng.random(n_orders) < 0.6] = np.nan
-    orders = pd.DataFrame({
-        "order_id": np.arange(1001, 1001 + n_orders, dtype=np.int64),
-        "customer_id": cust,
-        "promotion_id": pd.array(promo, dtype="Int64"),
-        "channel": rng.choice(["web", "store"], n_orders),
-        "amount": np.round(rng.gamma(2.0, 30.0, n_orders) + 1, 2),
-    })
+    orders = pd.DataFrame(
+        {
+            "order_id": np.arange(1001, 1001 + n_orders, dtype=np.int64),
+            "customer_id": cust,
+            "promotion_id": pd.array(promo, dtype="Int64"),
+            "channel": rng.choice(["web", "store"], n_orders),
+            "amount": np.round(rng.gamma(2.0, 30.0, n_orders) + 1, 2),
+        }
+    )
     lines = 1 + rng.poisson(1.2, n_orders)
     order_ids = np.repeat(orders["order_id"].to_numpy(), lines)
     popularity = rng.pareto(1.2, n_products) + 0.05
     product = rng.choice(n_products, len(order_ids), p=popularity / popularity.sum())
-    items = pd.DataFrame({
-        "order_id": order_ids,
-        "line_no": np.concatenate([np.arange(1, k + 1) for k in lines]).astype(np.int32),
-        "product_id": products["product_id"].to_numpy()[product],
-        "quantity": rng.integers(1, 5, len(order_ids)).astype(np.int32),
-        "unit_price": np.round(price[product] * rng.uniform(0.95, 1.05, len(order_ids)), 2),
-    })
-    return {"customers": customers, "products": products, "promotions": promotions,
-            "orders": orders, "order_items": items}
+    items = pd.DataFrame(
+        {
+            "order_id": order_ids,
+            "line_no": np.concatenate([np.arange(1, k + 1) for k in lines]).astype(np.int32),
+            "product_id": products["product_id"].to_numpy()[product],
+            "quantity": rng.integers(1, 5, len(order_ids)).astype(np.int32),
+            "unit_price": np.round(price[product] * rng.uniform(0.95, 1.05, len(order_ids)), 2),
+        }
+    )
+    return {
+        "customers": customers,
+        "products": products,
+        "promotions": promotions,
+        "orders": orders,
+        "order_items": items,
+    }
 
 
-def write_project(root: Path, data: dict[str, pd.DataFrame] | None = None, *, schema: str = SCHEMA_YML,
-                  project_yml: str = PROJECT_YML) -> Path:
+def write_project(
+    root: Path,
+    data: dict[str, pd.DataFrame] | None = None,
+    *,
+    schema: str = SCHEMA_YML,
+    project_yml: str = PROJECT_YML,
+) -> Path:
     """Write the mini shop project (and its data) into ``root``."""
     data = data if data is not None else make_data()
     files = {"shive_project.yml": project_yml, "models/schema.yml": schema}
@@ -218,16 +239,31 @@ class BootstrapSynth:
         self.rows: pd.DataFrame | None = None
         self.keys: list[str] = []
 
-    def fit(self, df: pd.DataFrame, *, column_kinds: Any = None, context: pd.DataFrame | None = None,
-            context_kinds: Any = None, bounds: Any = None, on_epoch_end: Any = None,
-            progress: bool = True) -> BootstrapSynth:
+    def fit(
+        self,
+        df: pd.DataFrame,
+        *,
+        column_kinds: Any = None,
+        context: pd.DataFrame | None = None,
+        context_kinds: Any = None,
+        bounds: Any = None,
+        on_epoch_end: Any = None,
+        progress: bool = True,
+    ) -> BootstrapSynth:
         self.rows = df.reset_index(drop=True)
         self.keys = _context_keys(context) if context is not None else []
         self.epochs_trained = 0
         return self._run(self.settings.epochs)
 
-    def resume(self, extra_epochs: int, data: pd.DataFrame, *, context: pd.DataFrame | None = None,
-               on_epoch_end: Any = None, progress: bool = True) -> BootstrapSynth:
+    def resume(
+        self,
+        extra_epochs: int,
+        data: pd.DataFrame,
+        *,
+        context: pd.DataFrame | None = None,
+        on_epoch_end: Any = None,
+        progress: bool = True,
+    ) -> BootstrapSynth:
         if self.rows is None:
             raise RuntimeError("nothing to resume")
         self.rows = data.reset_index(drop=True)
@@ -245,8 +281,15 @@ class BootstrapSynth:
         self.best_score = 0.5
         return self
 
-    def sample(self, n: int, *, context: pd.DataFrame | None = None, conditions: Any = None,
-               seed: int | None = None, strict: bool = False) -> pd.DataFrame:
+    def sample(
+        self,
+        n: int,
+        *,
+        context: pd.DataFrame | None = None,
+        conditions: Any = None,
+        seed: int | None = None,
+        strict: bool = False,
+    ) -> pd.DataFrame:
         rng = np.random.default_rng(seed)
         if context is None or not self.keys:
             return self.rows.iloc[rng.integers(0, len(self.rows), n)].reset_index(drop=True)
@@ -254,13 +297,24 @@ class BootstrapSynth:
         by_key: dict[str, np.ndarray] = {}
         for key in set(self.keys):
             by_key[key] = np.flatnonzero(np.array(self.keys) == key)
-        picks = [rng.choice(by_key[k]) if k in by_key else rng.integers(0, len(self.rows)) for k in wanted]
+        picks = [
+            rng.choice(by_key[k]) if k in by_key else rng.integers(0, len(self.rows))
+            for k in wanted
+        ]
         return self.rows.iloc[np.array(picks, dtype=np.int64)].reset_index(drop=True)
 
     def save(self, path: Path, *, training_state: bool = True) -> None:
-        doc = {"epochs": self.epochs_trained, "settings": self.settings.epochs, "keys": self.keys,
-               "rows": self.rows.to_json(orient="split", date_format="iso") if self.rows is not None else None,
-               "dtypes": {c: str(t) for c, t in self.rows.dtypes.items()} if self.rows is not None else {}}
+        doc = {
+            "epochs": self.epochs_trained,
+            "settings": self.settings.epochs,
+            "keys": self.keys,
+            "rows": self.rows.to_json(orient="split", date_format="iso")
+            if self.rows is not None
+            else None,
+            "dtypes": {c: str(t) for c, t in self.rows.dtypes.items()}
+            if self.rows is not None
+            else {},
+        }
         Path(path).parent.mkdir(parents=True, exist_ok=True)
         Path(path).write_text(json.dumps(doc), encoding="utf-8")
 

@@ -40,9 +40,11 @@ def test_every_table_is_written_with_intact_keys(trained, real_con, open_target)
     assert [r.name for r in results] == TABLES
     assert {r.status for r in results} == {"generated", "copied"}
     frames = {name: _frame(target, name) for name in TABLES}
-    for child, column, parent in [("orders", "customer_id", "customers"),
-                                  ("order_items", "order_id", "orders"),
-                                  ("order_items", "product_id", "products")]:
+    for child, column, parent in [
+        ("orders", "customer_id", "customers"),
+        ("order_items", "order_id", "orders"),
+        ("order_items", "product_id", "products"),
+    ]:
         keys = frames[child][column]
         assert keys.notna().all()
         assert keys.isin(frames[parent][column]).all()
@@ -51,7 +53,9 @@ def test_every_table_is_written_with_intact_keys(trained, real_con, open_target)
     items = frames["order_items"]
     assert not items.duplicated(["order_id", "line_no"]).any()
     # line numbers run 1..k within each order, as in the source
-    assert (items.groupby("order_id")["line_no"].agg(lambda s: list(s) == list(range(1, len(s) + 1)))).all()
+    assert (
+        items.groupby("order_id")["line_no"].agg(lambda s: list(s) == list(range(1, len(s) + 1)))
+    ).all()
     assert frames["customers"]["customer_id"].is_unique
     assert frames["products"]["sku"].str.fullmatch(r"SKU-\d{5}").all()
     assert frames["products"]["sku"].is_unique
@@ -64,13 +68,19 @@ def test_copy_table_is_the_real_table(trained, real_con, open_target) -> None:
     assert _frame(target, "promotions").equals(real)
 
 
-def test_child_counts_and_their_dependence_on_the_parent_survive(trained, real_con, open_target) -> None:
+def test_child_counts_and_their_dependence_on_the_parent_survive(
+    trained, real_con, open_target
+) -> None:
     target = open_target()
     _generate(trained, target, real_con)
-    sql = ('SELECT c.segment, count(o.order_id) AS n FROM {c} AS c LEFT JOIN {o} AS o '
-           'ON o.customer_id = c.customer_id GROUP BY c.customer_id, c.segment')
+    sql = (
+        "SELECT c.segment, count(o.order_id) AS n FROM {c} AS c LEFT JOIN {o} AS o "
+        "ON o.customer_id = c.customer_id GROUP BY c.customer_id, c.segment"
+    )
     real = real_con.sql(sql.format(c='"customers"', o='"orders"')).df()
-    fake = target.query(sql.format(c=target.relation("customers"), o=target.relation("orders"))).to_pandas()
+    fake = target.query(
+        sql.format(c=target.relation("customers"), o=target.relation("orders"))
+    ).to_pandas()
     assert stats.ks_2samp(real["n"], fake["n"]).statistic < 0.12
     real_ratio = real.groupby("segment")["n"].mean()
     fake_ratio = fake.groupby("segment")["n"].mean()
@@ -81,7 +91,9 @@ def test_child_counts_and_their_dependence_on_the_parent_survive(trained, real_c
 def test_nullable_key_keeps_its_null_rate(trained, real_con, open_target) -> None:
     target = open_target()
     _generate(trained, target, real_con)
-    real = real_con.sql('SELECT avg(CASE WHEN promotion_id IS NULL THEN 1 ELSE 0 END) FROM "orders"').fetchall()[0][0]
+    real = real_con.sql(
+        'SELECT avg(CASE WHEN promotion_id IS NULL THEN 1 ELSE 0 END) FROM "orders"'
+    ).fetchall()[0][0]
     fake = _frame(target, "orders")["promotion_id"].isna().mean()
     assert fake == pytest.approx(real, abs=0.08)
 
@@ -98,14 +110,21 @@ def test_same_seed_same_tables_other_seed_other_tables(trained, real_con, open_t
 
 def test_scale_multiplies_root_tables(trained, real_con, open_target) -> None:
     target = open_target()
-    results = {r.name: r for r in _generate(trained, target, real_con, scale=2.0, rows={"products": 25})}
+    results = {
+        r.name: r for r in _generate(trained, target, real_con, scale=2.0, rows={"products": 25})
+    }
     assert results["customers"].rows == 800
     assert results["products"].rows == 25
     assert results["promotions"].rows == 5
-    assert results["orders"].rows > 1.5 * real_con.sql('SELECT count(*) FROM "orders"').fetchall()[0][0]
+    assert (
+        results["orders"].rows
+        > 1.5 * real_con.sql('SELECT count(*) FROM "orders"').fetchall()[0][0]
+    )
 
 
-def test_a_failure_half_way_leaves_no_half_written_table(trained, real_con, open_target, monkeypatch) -> None:
+def test_a_failure_half_way_leaves_no_half_written_table(
+    trained, real_con, open_target, monkeypatch
+) -> None:
     target = open_target()
     _generate(trained, target, real_con, seed=5)
     before = _frame(target, "order_items")
@@ -157,9 +176,16 @@ def test_a_check_the_model_cannot_meet_is_an_error(trained, real_con, open_targe
 
 def test_without_fail_fast_descendants_are_skipped(trained, real_con, open_target) -> None:
     trained.tables["customers"].checks[0].expression = "age > 200"
-    results = {r.name: r.status for r in _generate(trained, open_target(), real_con, fail_fast=False)}
-    assert results == {"customers": "error", "products": "generated", "promotions": "copied",
-                       "orders": "skipped", "order_items": "skipped"}
+    results = {
+        r.name: r.status for r in _generate(trained, open_target(), real_con, fail_fast=False)
+    }
+    assert results == {
+        "customers": "error",
+        "products": "generated",
+        "promotions": "copied",
+        "orders": "skipped",
+        "order_items": "skipped",
+    }
 
 
 def test_derived_models_are_sql_over_the_synthetic_tables(trained, real_con, open_target) -> None:
@@ -183,6 +209,7 @@ def test_memory_holds_chunks_not_tables(trained, real_con, open_target, monkeypa
             for batch in batches:
                 sizes.append(batch.num_rows)
                 yield batch
+
         return write(self, name, schema, counted())
 
     monkeypatch.setattr(type(target), "write_table", spy)

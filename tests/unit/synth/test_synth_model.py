@@ -63,6 +63,7 @@ def test_kept_checkpoint_scores_at_least_as_well_as_the_final_weights(make_setti
     best = model.evaluate(weights="best")["overall"]
     last = model.evaluate(weights="last")["overall"]
     assert best == pytest.approx(model.best_score)
+    assert model.evaluate()["overall"] == pytest.approx(best)  # the model samples with the best
     assert best >= last
     assert last == pytest.approx(model.fidelity_history[-1]["score"])
 

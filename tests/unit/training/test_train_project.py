@@ -24,7 +24,13 @@ def _status(results) -> dict[str, str]:
 
 def test_tables_train_in_graph_order_with_complete_artifacts(standin, manifest, real_con) -> None:
     results = _train(manifest, real_con)
-    assert [r.name for r in results] == ["customers", "products", "promotions", "orders", "order_items"]
+    assert [r.name for r in results] == [
+        "customers",
+        "products",
+        "promotions",
+        "orders",
+        "order_items",
+    ]
     assert _status(results) == {**dict.fromkeys(LEARNED, "trained"), "promotions": "copy"}
     for name in LEARNED:
         art = TableArtifacts(manifest.target_path, name)
@@ -48,7 +54,13 @@ def test_keys_and_fake_pii_never_reach_the_model(standin, manifest, real_con) ->
     # the parent's e-mail is PII and its id a key: neither is context
     assert orders["plan"]["context_columns"] == ["segment", "age", "signup_date"]
     linkage = json.loads(TableArtifacts(manifest.target_path, "products").linkage_path.read_text())
-    assert linkage["keys"]["sku"] == {"shape": "pattern", "prefix": "SKU-", "suffix": "", "width": 5, "upper": False}
+    assert linkage["keys"]["sku"] == {
+        "shape": "pattern",
+        "prefix": "SKU-",
+        "suffix": "",
+        "width": 5,
+        "upper": False,
+    }
     assert "@" not in TableArtifacts(manifest.target_path, "customers").linkage_path.read_text()
 
 
@@ -56,10 +68,14 @@ def test_unchanged_tables_are_reused_and_full_refresh_retrains(standin, manifest
     _train(manifest, real_con)
     assert set(_status(_train(manifest, real_con)).values()) == {"reused"}
     assert _status(_train(manifest, real_con, full_refresh=True)) == {
-        **dict.fromkeys(LEARNED, "trained"), "promotions": "copy"}
+        **dict.fromkeys(LEARNED, "trained"),
+        "promotions": "copy",
+    }
 
 
-def test_changed_data_retrains_the_table_and_its_descendants_only(standin, shop_dir, manifest, real_con) -> None:
+def test_changed_data_retrains_the_table_and_its_descendants_only(
+    standin, shop_dir, manifest, real_con
+) -> None:
     _train(manifest, real_con)
     data = genkit.make_data()
     data["orders"].loc[0, "amount"] = 999.0
@@ -70,8 +86,13 @@ def test_changed_data_retrains_the_table_and_its_descendants_only(standin, shop_
         status = _status(_train(fresh, con))
     finally:
         con.close()
-    assert status == {"customers": "reused", "products": "reused", "promotions": "reused",
-                      "orders": "trained", "order_items": "trained"}
+    assert status == {
+        "customers": "reused",
+        "products": "reused",
+        "promotions": "reused",
+        "orders": "trained",
+        "order_items": "trained",
+    }
 
 
 def test_changed_settings_retrain(standin, manifest, real_con) -> None:
@@ -82,7 +103,9 @@ def test_changed_settings_retrain(standin, manifest, real_con) -> None:
 
 
 def test_a_killed_train_resumes_at_the_table_and_the_epoch(standin, shop_dir) -> None:
-    genkit.write_project(shop_dir, project_yml="name: minishop\nseed: 11\nsynth: {epochs: 20, batch_size: 50}\n")
+    genkit.write_project(
+        shop_dir, project_yml="name: minishop\nseed: 11\nsynth: {epochs: 20, batch_size: 50}\n"
+    )
     manifest = load_project(shop_dir)
     con = open_real_connection(manifest)
     try:
@@ -96,8 +119,13 @@ def test_a_killed_train_resumes_at_the_table_and_the_epoch(standin, shop_dir) ->
         results = _train(manifest, con)
     finally:
         con.close()
-    assert _status(results) == {"customers": "reused", "products": "reused", "promotions": "reused",
-                                "orders": "resumed", "order_items": "trained"}
+    assert _status(results) == {
+        "customers": "reused",
+        "products": "reused",
+        "promotions": "reused",
+        "orders": "resumed",
+        "order_items": "trained",
+    }
     # orders continues from its checkpoint in segments of 2 epochs; order_items starts afresh
     assert standin.fits[:8] == [(e, e + 2) for e in range(4, 20, 2)]
     assert standin.fits[8] == (0, 2)
@@ -106,7 +134,9 @@ def test_a_killed_train_resumes_at_the_table_and_the_epoch(standin, shop_dir) ->
 
 
 def test_a_checkpoint_of_other_inputs_is_discarded(standin, shop_dir) -> None:
-    genkit.write_project(shop_dir, project_yml="name: minishop\nseed: 11\nsynth: {epochs: 20, batch_size: 50}\n")
+    genkit.write_project(
+        shop_dir, project_yml="name: minishop\nseed: 11\nsynth: {epochs: 20, batch_size: 50}\n"
+    )
     manifest = load_project(shop_dir)
     con = open_real_connection(manifest)
     try:
@@ -138,5 +168,10 @@ def test_a_copy_table_may_not_reference_a_learned_one(standin, manifest, real_co
 def test_without_fail_fast_a_failure_skips_descendants(standin, manifest, real_con) -> None:
     manifest.tables["orders"].synth.mode = "copy"
     status = _status(_train(manifest, real_con, fail_fast=False))
-    assert status == {"customers": "trained", "products": "trained", "promotions": "copy",
-                      "orders": "error", "order_items": "skipped"}
+    assert status == {
+        "customers": "trained",
+        "products": "trained",
+        "promotions": "copy",
+        "orders": "error",
+        "order_items": "skipped",
+    }

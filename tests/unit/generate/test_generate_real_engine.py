@@ -22,7 +22,9 @@ class Killed(RuntimeError):
 
 @pytest.fixture
 def project(tmp_path):
-    root = genkit.write_project(tmp_path / "shop", genkit.make_data(n_customers=150), project_yml=PROJECT)
+    root = genkit.write_project(
+        tmp_path / "shop", genkit.make_data(n_customers=150), project_yml=PROJECT
+    )
     manifest = load_project(root)
     con = open_real_connection(manifest)
     yield manifest, con
@@ -60,7 +62,12 @@ def test_train_resume_generate_with_the_real_engine(project, open_target, monkey
         b = second.query(f"SELECT * FROM {second.relation(name)}").to_pandas()
         pd.testing.assert_frame_equal(a, b)
         assert len(a) > 0
-    orphans = first.query(
-        "SELECT count(*) FROM main.order_items i LEFT JOIN main.orders o USING (order_id) "
-        "WHERE o.order_id IS NULL").column(0)[0].as_py()
+    orphans = (
+        first.query(
+            "SELECT count(*) FROM main.order_items i LEFT JOIN main.orders o USING (order_id) "
+            "WHERE o.order_id IS NULL"
+        )
+        .column(0)[0]
+        .as_py()
+    )
     assert orphans == 0

@@ -10,7 +10,8 @@ import pytest
 from scipy import stats
 
 from synthohive_dbt.generate.assignment import SecondaryAssigner
-from synthohive_dbt.generate.linkage import ChildCountModel, SecondaryLinkModel
+from synthohive_dbt.generate.linkage import ChildCountModel
+from synthohive_dbt.generate.secondary import SecondaryLinkModel
 
 #: largest KS statistic accepted between real and generated count distributions
 KS_BOUND = 0.06
@@ -22,10 +23,12 @@ def customers() -> tuple[np.ndarray, pd.DataFrame]:
     rng = np.random.default_rng(1)
     n = 3000
     premium = rng.random(n) < 0.25
-    frame = pd.DataFrame({
-        "segment": np.where(premium, "premium", "basic"),
-        "age": rng.integers(18, 90, n),
-    })
+    frame = pd.DataFrame(
+        {
+            "segment": np.where(premium, "premium", "basic"),
+            "age": rng.integers(18, 90, n),
+        }
+    )
     counts = rng.poisson(np.where(premium, 6.0, 1.0))
     return counts, frame
 
@@ -84,7 +87,9 @@ def catalogue() -> dict:
     rng = np.random.default_rng(7)
     n_products, n_lines = 300, 6000
     category = rng.choice(["books", "tools", "tech"], n_products)
-    price = np.array([{"books": 10, "tools": 100, "tech": 1000}[c] for c in category]) * rng.uniform(0.8, 1.2, n_products)
+    price = np.array(
+        [{"books": 10, "tools": 100, "tech": 1000}[c] for c in category]
+    ) * rng.uniform(0.8, 1.2, n_products)
     popularity = rng.pareto(1.5, n_products) + 0.1
     product = rng.choice(n_products, n_lines, p=popularity / popularity.sum())
     is_null = rng.random(n_lines) < 0.2
@@ -95,20 +100,37 @@ def catalogue() -> dict:
     degrees = np.bincount(product[~is_null], minlength=n_products)
     products = pd.DataFrame({"category": category, "price": price})
     model = SecondaryLinkModel.fit(
-        lines, linked, is_null, degrees, products,
+        lines,
+        linked,
+        is_null,
+        degrees,
+        products,
         child_kinds={"unit_price": "numeric", "quantity": "numeric"},
         parent_kinds={"category": "categorical", "price": "numeric"},
     )
-    return {"model": model, "lines": lines, "products": products, "degrees": degrees,
-            "category": category, "real_category": category[product], "is_null": is_null}
+    return {
+        "model": model,
+        "lines": lines,
+        "products": products,
+        "degrees": degrees,
+        "category": category,
+        "real_category": category[product],
+        "is_null": is_null,
+    }
 
 
 def _assign(data: dict, seed: int = 0) -> np.ndarray:
-    assigner = SecondaryAssigner(data["model"], data["products"], np.random.default_rng(seed),
-                                 expected_children=len(data["lines"]))
+    assigner = SecondaryAssigner(
+        data["model"],
+        data["products"],
+        np.random.default_rng(seed),
+        expected_children=len(data["lines"]),
+    )
     rng = np.random.default_rng(seed + 1)
     lines = data["lines"]
-    return np.concatenate([assigner.assign(lines.iloc[i:i + 1000], rng) for i in range(0, len(lines), 1000)])
+    return np.concatenate(
+        [assigner.assign(lines.iloc[i : i + 1000], rng) for i in range(0, len(lines), 1000)]
+    )
 
 
 def test_secondary_keeps_the_degree_distribution(catalogue) -> None:
@@ -142,9 +164,21 @@ def test_secondary_model_round_trips_and_is_seeded(catalogue) -> None:
 
 
 def test_assigner_refills_when_demand_outgrows_capacity(catalogue) -> None:
-    assigner = SecondaryAssigner(catalogue["model"], catalogue["products"], np.random.default_rng(0),
-                                 expected_children=100)
+    assigner = SecondaryAssigner(
+        catalogue["model"], catalogue["products"], np.random.default_rng(0), expected_children=100
+    )
     lines = pd.concat([catalogue["lines"]] * 3, ignore_index=True)
     rows = assigner.assign(lines, np.random.default_rng(1))
     assert len(rows) == len(lines)
     assert rows.max() < len(catalogue["products"])
+
+
+def test_negative_binomial_counts_keep_mean_and_spread_and_reach_past_the_max() -> None:
+    rng = np.random.default_rng(11)
+    counts = rng.negative_binomial(2.0, 0.25, 4000)  # mean 6, over-dispersed
+    model = ChildCountModel.fit(counts, None, family="negative_binomial")
+    again = ChildCountModel.from_dict(json.loads(json.dumps(model.to_dict())))
+    drawn = again.sample(200_000, np.random.default_rng(12))
+    assert drawn.mean() == pytest.approx(counts.mean(), rel=0.05)
+    assert drawn.std() == pytest.approx(counts.std(), rel=0.1)
+    assert drawn.max() > counts.max()

@@ -23,11 +23,20 @@ from synthohive_dbt.project.model import (
 
 def _customers() -> Table:
     return Table(
-        name="customers", materialized="synth", path="models/customers.sql", raw_sql="", compiled_sql="",
+        name="customers",
+        materialized="synth",
+        path="models/customers.sql",
+        raw_sql="",
+        compiled_sql="",
         columns=[
             Column("customer_id", "BIGINT", "numeric", nullable=False),
-            Column("segment", "VARCHAR", "categorical", nullable=False,
-                   tests=[DataTest("accepted_values", config={"values": ["basic", "premium"]})]),
+            Column(
+                "segment",
+                "VARCHAR",
+                "categorical",
+                nullable=False,
+                tests=[DataTest("accepted_values", config={"values": ["basic", "premium"]})],
+            ),
             Column("age", "INTEGER", "numeric"),
         ],
         primary_key=["customer_id"],
@@ -37,9 +46,15 @@ def _customers() -> Table:
 
 def _orders() -> Table:
     return Table(
-        name="orders", materialized="synth", path="models/orders.sql", raw_sql="", compiled_sql="",
-        columns=[Column("order_id", "BIGINT", "numeric", nullable=False),
-                 Column("customer_id", "BIGINT", "numeric")],
+        name="orders",
+        materialized="synth",
+        path="models/orders.sql",
+        raw_sql="",
+        compiled_sql="",
+        columns=[
+            Column("order_id", "BIGINT", "numeric", nullable=False),
+            Column("customer_id", "BIGINT", "numeric"),
+        ],
         primary_key=["order_id"],
         foreign_keys=[ForeignKey(["customer_id"], "customers", ["customer_id"])],
     )
@@ -47,14 +62,25 @@ def _orders() -> Table:
 
 def _manifest(tmp_path: Path) -> Manifest:
     tables = {"customers": _customers(), "orders": _orders()}
-    return Manifest("t", str(tmp_path), str(tmp_path / "target"), "p", "dev", {}, 1, tables, {},
-                    ["customers", "orders"])
+    return Manifest(
+        "t",
+        str(tmp_path),
+        str(tmp_path / "target"),
+        "p",
+        "dev",
+        {},
+        1,
+        tables,
+        {},
+        ["customers", "orders"],
+    )
 
 
 def test_row_predicate_flags_rows_breaking_checks_nulls_and_values() -> None:
     table = _customers()
-    frame = pd.DataFrame({"segment": ["basic", "vip", None, "premium", "basic"],
-                          "age": [30, 40, 50, 12, None]})
+    frame = pd.DataFrame(
+        {"segment": ["basic", "vip", None, "premium", "basic"], "age": [30, 40, 50, 12, None]}
+    )
     caster = ChunkCaster(table)
     try:
         bad = caster.failing_rows(frame, row_predicate(table, frame.columns))
@@ -65,7 +91,7 @@ def test_row_predicate_flags_rows_breaking_checks_nulls_and_values() -> None:
 
 
 def test_rules_on_columns_the_model_does_not_produce_are_left_out() -> None:
-    assert row_predicate(_customers(), ["customer_id"]) == "(\"customer_id\" IS NOT NULL)"
+    assert row_predicate(_customers(), ["customer_id"]) == '("customer_id" IS NOT NULL)'
 
 
 def test_simple_checks_become_numeric_bounds() -> None:
@@ -84,7 +110,9 @@ def test_a_check_with_a_query_is_refused() -> None:
 def test_caster_gives_declared_types() -> None:
     caster = ChunkCaster(_customers())
     try:
-        batch = caster.to_batch(pd.DataFrame({"customer_id": [1.0, 2.0], "segment": ["a", "b"], "age": [3, None]}))
+        batch = caster.to_batch(
+            pd.DataFrame({"customer_id": [1.0, 2.0], "segment": ["a", "b"], "age": [3, None]})
+        )
     finally:
         caster.close()
     assert batch.schema.field("customer_id").type == pa.int64()
@@ -100,8 +128,15 @@ def _write(adapter, name: str, rows: dict) -> None:
 def test_verify_passes_a_sound_table_and_names_the_broken_rule(tmp_path, open_target) -> None:
     manifest = _manifest(tmp_path)
     target = open_target()
-    _write(target, "customers", {"customer_id": [1, 2, 3], "segment": ["basic", "premium", "basic"],
-                                 "age": pa.array([20, None, 99], pa.int32())})
+    _write(
+        target,
+        "customers",
+        {
+            "customer_id": [1, 2, 3],
+            "segment": ["basic", "premium", "basic"],
+            "age": pa.array([20, None, 99], pa.int32()),
+        },
+    )
     _write(target, "orders", {"order_id": [1, 2], "customer_id": [1, 3]})
     assert verify_table(target, manifest, manifest.tables["customers"]) == []
     assert verify_table(target, manifest, manifest.tables["orders"]) == []
@@ -116,7 +151,10 @@ def test_verify_passes_a_sound_table_and_names_the_broken_rule(tmp_path, open_ta
     ("rows", "rule"),
     [
         ({"customer_id": [1, 1], "segment": ["basic", "basic"], "age": [20, 30]}, "primary key"),
-        ({"customer_id": [1, 2], "segment": ["basic", "vip"], "age": [20, 30]}, "accepted_values segment"),
+        (
+            {"customer_id": [1, 2], "segment": ["basic", "vip"], "age": [20, 30]},
+            "accepted_values segment",
+        ),
         ({"customer_id": [1, 2], "segment": ["basic", "basic"], "age": [20, 130]}, "check"),
         ({"customer_id": [1, 2], "segment": ["basic", None], "age": [20, 30]}, "not_null segment"),
     ],

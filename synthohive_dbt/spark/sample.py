@@ -1,0 +1,267 @@
+"""A bounded, seeded, key-consistent sample of one Spark table, cached as Parquet.
+
+See :mod:`.sources` for what is sampled and why. A table without a parent keeps the
+``max_rows`` rows of smallest seeded hash of its key (a bucket filter first keeps the
+sort small); a child keeps every row whose key its parent's cached sample has (a
+broadcast semi-join), and rows with a null key at the parent's rate. The sample is
+streamed to the driver one Spark partition at a time and replaces the cache file
+atomically; a JSON sidecar records what was taken, so an unchanged sample is reused.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import os
+import tempfile
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from ..errors import ProfileError, ProjectError
+from ..targets.base import PLAIN_NAME
+from .runtime import collect, require_pyspark, sql_frame
+from .sql import quote
+
+if TYPE_CHECKING:
+    from pyspark.sql import DataFrame, SparkSession
+
+log = logging.getLogger(__name__)
+
+#: the hash-bucket filter keeps this much more than needed, so the limit is reached
+_OVERSAMPLE = 1.1
+_BUCKETS = 1_000_003  # a prime: buckets of the 64-bit hash
+
+
+# ---- the sample of one table ------------------------------------------------------------
+@dataclass(frozen=True)
+class ParentLink:
+    """A child source's key into its parent source, and where the parent's sample is."""
+
+    columns: list[str]
+    parent_columns: list[str]
+    parent_cache: Path
+
+
+@dataclass
+class SampleInfo:
+    """What was cached for one Spark source table (kept next to it as JSON)."""
+
+    relation: str
+    path: str
+    seed: int
+    max_rows: int
+    total_rows: int
+    sampled_rows: int
+    fraction: float
+    key_columns: list[str] = field(default_factory=list)
+    parent: dict[str, Any] | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def cache_spark_sample(
+    spark: SparkSession,
+    relation: str,
+    path: str | Path,
+    *,
+    max_rows: int,
+    seed: int,
+    key_columns: Sequence[str] = (),
+    parent: ParentLink | None = None,
+) -> Path:
+    """Write a bounded, seeded sample of Spark ``relation`` to Parquet file ``path``.
+
+    Without ``parent``: the ``max_rows`` rows with the smallest seeded hash of
+    ``key_columns`` (all columns when empty). With ``parent``: the rows whose key is in
+    the parent's cached sample, and rows with a null key at the parent's sampling rate.
+    The file is replaced atomically; a JSON sidecar records counts and the fraction.
+    """
+    require_pyspark("a spark source", ProfileError)
+    _require_relation(relation)
+    path = Path(path)
+    if max_rows < 1:
+        raise ProfileError(
+            f"max_rows must be at least 1, got {max_rows}", hint="sample_rows: 100000"
+        )
+    frame = sql_frame(
+        spark, f"SELECT * FROM {relation}", table=relation, what="read", error=ProfileError
+    )
+    total = count_rows(spark, relation)
+    hashed = _hash_expr(key_columns or frame.columns, seed)
+    if parent is None:
+        fraction = min(1.0, max_rows / total) if total else 1.0
+        sample = _root_sample(frame, hashed, fraction, max_rows)
+    else:
+        fraction = _parent_fraction(parent)
+        sample = _child_sample(spark, frame, hashed, parent, fraction)
+    rows = _write_parquet(sample, path, relation)
+    info = SampleInfo(relation, str(path), int(seed), int(max_rows), total, rows, fraction,
+                      list(key_columns), link_record(parent))  # fmt: skip
+    _write_text(_info_path(path), json.dumps(info.to_dict(), indent=2, sort_keys=True))
+    log.info("cached %d of %d rows of %s in %s", rows, total, relation, path)
+    return path
+
+
+def _require_relation(relation: str) -> None:
+    """Only a relation :func:`spark_relation` made may reach SQL here."""
+    parts = relation.split(".") if isinstance(relation, str) else []
+    plain = len(parts) == 2 and all(
+        p.startswith("`") and p.endswith("`") and PLAIN_NAME.match(p[1:-1]) for p in parts
+    )
+    if not plain:
+        raise ProjectError(
+            f"Spark relation {relation!r} is not `database`.`table` of plain names",
+            hint="build it with spark_relation(database, table)",
+        )
+
+
+def link_record(link: ParentLink | None) -> dict[str, Any] | None:
+    """The parent link as the sidecar keeps it, with the parent sample it was taken against
+    (a child sample is stale once its parent's sample changed)."""
+    if link is None:
+        return None
+    parent = read_sample_info(link.parent_cache)
+    return {
+        "columns": list(link.columns),
+        "parent_columns": list(link.parent_columns),
+        "cache": str(link.parent_cache),
+        "parent_sample": [parent.seed, parent.total_rows, parent.sampled_rows] if parent else None,
+    }
+
+
+def read_sample_info(path: str | Path) -> SampleInfo | None:
+    """The sidecar of a cached sample, or None when there is none (or it is unreadable)."""
+    info = _info_path(Path(path))
+    if not info.is_file():
+        return None
+    try:
+        return SampleInfo(**json.loads(info.read_text(encoding="utf-8")))
+    except (OSError, ValueError, TypeError) as exc:
+        log.warning("ignoring unreadable %s: %s", info, exc)
+        return None
+
+
+def count_rows(spark: SparkSession, relation: str) -> int:
+    ((rows,),) = collect(
+        spark,
+        f"SELECT count(*) FROM {relation}",
+        table=relation,
+        what="count the rows",
+        error=ProfileError,
+    )
+    return int(rows)
+
+
+def _hash_expr(columns: Sequence[str], seed: int) -> str:
+    """A seeded 64-bit hash of ``columns``: the same rows get the same value every run."""
+    return f"xxhash64(CAST({int(seed)} AS BIGINT), {', '.join(quote(c) for c in columns)})"
+
+
+def _bucket_filter(hashed: str, fraction: float) -> str:
+    threshold = math.ceil(min(1.0, fraction) * _BUCKETS)
+    return f"pmod({hashed}, {_BUCKETS}) < {threshold}"
+
+
+def _root_sample(frame: DataFrame, hashed: str, fraction: float, max_rows: int) -> DataFrame:
+    """The ``max_rows`` rows of smallest hash; a bucket filter first keeps the sort small."""
+    if fraction >= 1.0:
+        return frame
+    from pyspark.sql import functions as F
+
+    # enough buckets that the limit is reached but for a 3-sigma shortfall
+    margin = fraction * (_OVERSAMPLE + 3.0 / math.sqrt(max(max_rows, 1)))
+    kept = frame.where(F.expr(_bucket_filter(hashed, margin)))
+    return kept.orderBy(F.expr(hashed)).limit(int(max_rows))
+
+
+def _child_sample(
+    spark: SparkSession, frame: DataFrame, hashed: str, parent: ParentLink, fraction: float
+) -> DataFrame:
+    """Rows whose key the parent's sample has (all of them), and null keys at ``fraction``."""
+    from pyspark.sql import functions as F
+
+    keys = _parent_keys(spark, parent)
+    linked = frame.join(F.broadcast(keys), on=list(parent.columns), how="left_semi")
+    null_key = " OR ".join(f"{quote(c)} IS NULL" for c in parent.columns)
+    unlinked = frame.where(F.expr(f"({null_key}) AND {_bucket_filter(hashed, fraction)}"))
+    return linked.unionByName(unlinked)
+
+
+def _parent_keys(spark: SparkSession, parent: ParentLink) -> DataFrame:
+    """The parent sample's distinct keys, named like the child's key columns."""
+    from ..targets.spark_arrow import to_dataframe
+
+    try:
+        keys = pq.read_table(parent.parent_cache, columns=list(parent.parent_columns))
+    except (OSError, pa.ArrowInvalid, KeyError) as exc:
+        raise ProfileError(
+            f"cannot read the cached parent sample {parent.parent_cache}: {exc}",
+            hint="cache parents before their children (cache_spark_sources does)",
+        ) from exc
+    keys = keys.rename_columns(list(parent.columns))
+    return to_dataframe(spark, keys).dropDuplicates()
+
+
+def _parent_fraction(parent: ParentLink) -> float:
+    info = read_sample_info(parent.parent_cache)
+    return info.fraction if info is not None else 1.0
+
+
+def _write_parquet(frame: DataFrame, path: Path, relation: str) -> int:
+    """Stream ``frame`` into ``path`` one Spark partition at a time; atomic replace."""
+    from ..errors import TargetError
+    from ..targets.spark_arrow import partition_stream
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    rows = 0
+    writer: pq.ParquetWriter | None = None
+    try:
+        for batch in partition_stream(frame):
+            if writer is None:
+                writer = pq.ParquetWriter(tmp, batch.schema)
+            writer.write_batch(batch)
+            rows += batch.num_rows
+        if writer is None:  # no rows at all: an empty file with the right columns
+            pq.write_table(empty_arrow(frame), tmp)
+        else:
+            writer.close()
+            writer = None
+        os.replace(tmp, path)
+    except TargetError as exc:
+        raise ProfileError(
+            f"could not sample {relation}: {exc.message}", table=relation, hint=exc.hint
+        ) from exc
+    finally:
+        if writer is not None:
+            writer.close()
+        Path(tmp).unlink(missing_ok=True)
+    return rows
+
+
+def empty_arrow(frame: DataFrame) -> pa.Table:
+    from pyspark.sql.pandas.types import to_arrow_schema
+
+    return to_arrow_schema(frame.schema).empty_table()
+
+
+def _info_path(path: Path) -> Path:
+    return path.with_suffix(".json")
+
+
+def _write_text(path: Path, text: str) -> None:
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text + "\n")
+        os.replace(tmp, path)
+    finally:
+        Path(tmp).unlink(missing_ok=True)

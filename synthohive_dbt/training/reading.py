@@ -1,0 +1,81 @@
+"""Read a table's training rows from the real data: :func:`read_training_rows`.
+
+The child's rows (orphans handled per ``orphan_policy``) joined to its primary parent's
+context columns, keys left out, in a seeded hash order so that the ``synth.sample_rows``
+sample is the same on every run and independent of DuckDB's threads.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import duckdb
+import pandas as pd
+
+from ..errors import TrainingError
+from ..generate.frames import arrow_to_frame, query_arrow
+from ..profiling.relations import parent_relation_sql, training_relation_sql
+from ..profiling.sql import col, keys_equal, quote_ident
+from ..project.model import Manifest, Table
+from .plan import TablePlan, foreign_key
+
+logger = logging.getLogger(__name__)
+
+_CTX = "__shive_ctx_"
+
+
+def read_training_rows(
+    con: duckdb.DuckDBPyConnection, manifest: Manifest, table: Table, plan: TablePlan, *, seed: int
+) -> tuple[pd.DataFrame, pd.DataFrame | None]:
+    """(the child's non-key columns, PII included; the parent context or None), row-aligned."""
+    values = [c for c in table.column_names if c not in plan.key_columns]
+    if not values:
+        raise TrainingError(
+            f"{table.name} has no columns left to learn: every column is a key",
+            table=table.name,
+            hint="declare it `synth: {mode: copy}`, or add non-key columns",
+        )
+    selected = [col("c", v) for v in values]
+    join = ""
+    if plan.primary_fk and plan.context_columns:
+        fk = foreign_key(table, plan.primary_fk)
+        parent = parent_relation_sql(manifest, table.name, fk)
+        selected += [f"{col('p', c)} AS {quote_ident(_CTX + c)}" for c in plan.context_columns]
+        join = f"JOIN {parent} AS p ON {keys_equal('c', fk.columns, 'p', fk.parent_columns)}"
+    limit = f" LIMIT {int(table.synth.sample_rows)}" if table.synth.sample_rows else ""
+    sql = (
+        f"SELECT {', '.join(selected)} FROM ({training_relation_sql(manifest, table.name)}) "
+        f"AS c {join} ORDER BY {seeded_order(table, seed)}{limit}"
+    )
+    frame = _read(con, sql, table)
+    context = None
+    if join:
+        context = frame[[_CTX + c for c in plan.context_columns]]
+        context = context.rename(columns=lambda c: c[len(_CTX) :]).reset_index(drop=True)
+    return frame[values].reset_index(drop=True), context
+
+
+def seeded_order(table: Table, seed: int, alias: str = "c") -> str:
+    """A seeded, deterministic row order: by the primary key's hash, else the row's."""
+    if table.primary_key:
+        return f"hash({', '.join(col(alias, k) for k in table.primary_key)}, {int(seed)})"
+    return f"hash({alias}, {int(seed)})"
+
+
+def _read(con: duckdb.DuckDBPyConnection, sql: str, table: Table) -> pd.DataFrame:
+    logger.debug("%s: training rows\n%s", table.name, sql)
+    try:
+        frame = arrow_to_frame(query_arrow(con, sql))
+    except duckdb.Error as exc:
+        raise TrainingError(
+            f"cannot read the training rows of {table.name}: {str(exc).splitlines()[0]}",
+            table=table.name,
+            hint="run `shive validate` and `shive profile` to check the model and its keys",
+        ) from exc
+    if frame.empty:
+        raise TrainingError(
+            f"{table.name} has no training rows",
+            table=table.name,
+            hint="check its source data and foreign keys (`shive profile`)",
+        )
+    return frame
