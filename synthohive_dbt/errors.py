@@ -109,6 +109,11 @@ class GenerationError(ShiveError):
 class ConstraintViolation(GenerationError):
     """Generated output breaks a declared constraint or key."""
 
+    def __init__(self, message: str, *, count: int | None = None, **where: object) -> None:
+        super().__init__(message, **where)  # type: ignore[arg-type]
+        #: how many rows break it, when known
+        self.count = count
+
 
 class TargetError(ShiveError):
     """An output target could not be created, written or read."""

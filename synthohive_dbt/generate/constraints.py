@@ -248,7 +248,7 @@ def _violations(adapter: TargetAdapter, manifest: Manifest, table: Table) -> Ite
             _count(
                 adapter,
                 f"SELECT count(*) FROM {rel} WHERE {q(column_name)} IS NOT NULL "
-                f"AND CAST({q(column_name)} AS VARCHAR) NOT IN ({listed})",
+                f"AND {_as_text(q(column_name), adapter.dialect)} NOT IN ({listed})",
             ),
             "the real data has other values; add them to accepted_values",
         )
@@ -295,3 +295,8 @@ def _count(adapter: TargetAdapter, sql: str) -> int:
 
 def _ident(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
+
+
+def _as_text(column_sql: str, dialect: str) -> str:
+    """``CAST(col AS VARCHAR)`` in the target's dialect (Spark wants STRING)."""
+    return exp.cast(exp.maybe_parse(column_sql, dialect=dialect), "VARCHAR").sql(dialect=dialect)

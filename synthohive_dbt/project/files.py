@@ -147,8 +147,14 @@ def _collect(
 
 
 # ---- sources ------------------------------------------------------------------------------
-def resolve_sources(declared: dict[str, Declared], project_dir: Path) -> dict[str, SourceTable]:
-    """Every enabled source table as a SourceTable, keyed ``"source.table"``."""
+def resolve_sources(
+    declared: dict[str, Declared], project_dir: Path, target_path: Path | None = None
+) -> dict[str, SourceTable]:
+    """Every enabled source table as a SourceTable, keyed ``"source.table"``.
+
+    ``target_path`` (default ``<project>/target``) holds the sample cache of Spark sources.
+    """
+    target_path = target_path if target_path is not None else project_dir / "target"
     result: dict[str, SourceTable] = {}
     for name, decl in declared.items():
         spec: SourceSpec = decl.spec
@@ -171,12 +177,19 @@ def resolve_sources(declared: dict[str, Declared], project_dir: Path) -> dict[st
                 raise decl.error(f"table {table.name!r} is listed twice", "tables", j, "name")
             seen.add(table.name)
             if table.config.enabled:
-                result[f"{name}.{table.name}"] = _source_table(spec, table, decl, j, project_dir)
+                result[f"{name}.{table.name}"] = _source_table(
+                    spec, table, decl, j, project_dir, target_path
+                )
     return result
 
 
 def _source_table(
-    spec: SourceSpec, table: SourceTableSpec, decl: Declared, j: int, project_dir: Path
+    spec: SourceSpec,
+    table: SourceTableSpec,
+    decl: Declared,
+    j: int,
+    project_dir: Path,
+    target_path: Path,
 ) -> SourceTable:
     require_plain_name(
         table.name, "source table name", path=decl.path, line=decl.line("tables", j, "name")
@@ -185,6 +198,8 @@ def _source_table(
     require_plain_name(
         identifier, "source table identifier", path=decl.path, line=decl.line("tables", j)
     )
+    if (table.config.format or spec.config.format) == "spark":
+        return _spark_table(spec, table, decl, j, identifier, target_path)
     location = (
         table.config.external_location
         or table.meta.get("external_location")
@@ -220,3 +235,62 @@ def _source_table(
         project_dir=project_dir,
         path=decl.path,
     )
+
+
+def _spark_table(
+    spec: SourceSpec,
+    table: SourceTableSpec,
+    decl: Declared,
+    j: int,
+    identifier: str,
+    target_path: Path,
+) -> SourceTable:
+    """A ``format: spark`` table: ``schema:`` is the Spark database; its rows are read
+    through a sample cached under ``target/sources/`` (see docs/spark.md)."""
+    located = (
+        spec.config.external_location,
+        spec.config.database_file,
+        table.config.external_location,
+        table.config.database_file,
+    )
+    if any(located):
+        raise decl.error(
+            f"source table {spec.name}.{table.name} is format: spark, but has a file location",
+            "tables",
+            j,
+            hint="a Spark source reads the Spark table named by schema: and identifier:; "
+            "remove external_location / database_file",
+        )
+    from ..spark.sources import spark_source_table  # pyspark is not imported by this
+
+    return spark_source_table(
+        spec.name,
+        table.name,
+        identifier=identifier,
+        database=spec.schema_,
+        target_path=target_path,
+    )
+
+
+def spark_target_of(declared: dict[str, Declared], used: dict[str, SourceTable]) -> str | None:
+    """The ``spark_target`` the used Spark sources name (table config over source config).
+
+    One process runs one Spark session, so two different names are a ProjectError.
+    """
+    names: dict[str, str] = {}
+    for key, st in used.items():
+        if st.format != "spark" or st.source not in declared:
+            continue
+        spec: SourceSpec = declared[st.source].spec
+        table = next((t for t in spec.tables if t.name == st.name), None)
+        name = (table.config.spark_target if table else None) or spec.config.spark_target
+        if name:
+            names[key] = name
+    if len(set(names.values())) > 1:
+        listed = ", ".join(f"{k}: {v}" for k, v in sorted(names.items()))
+        raise ProjectError(
+            f"the spark sources name different spark_target outputs ({listed})",
+            hint="one shive run uses one Spark session; give every spark source the same "
+            "spark_target",
+        )
+    return next(iter(names.values()), None)

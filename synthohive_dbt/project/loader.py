@@ -7,7 +7,10 @@ the file, line and fix:
 2. find the SQL models and read every schema yml (sources, models, columns);
 3. render each model with jinja (``source``/``ref``/``var``/``env_var``/``config``);
 4. register sources and models as views in an in-memory DuckDB, parents first, and
-   ask DuckDB for each model's columns and types (no rows are read);
+   ask DuckDB for each model's columns and types (no rows are read); a Spark source
+   is read through its cache under ``target/sources/``, so a missing one is first
+   written as an empty file with the Spark table's types (the only time loading
+   starts Spark);
 5. attach declared keys, constraints and tests; resolve foreign keys across tables;
 6. order the tables (parents first, derived models after their refs), refusing cycles.
 """
@@ -33,6 +36,7 @@ from .files import (
     read_schema_files,
     relative,
     resolve_sources,
+    spark_target_of,
 )
 from .graph import topological_order
 from .jinja import RenderedModel, render_model
@@ -47,6 +51,7 @@ from .profiles import ResolvedTarget, resolve_target
 from .schema import ModelConfigSpec
 from .settings import DEFAULT_PAC, ProjectConfig, SynthSettings, merge_synth_layers, synth_config
 from .sources import check_single_select, model_relation, register_models, register_sources
+from .spark_sources import SPARK_TARGET_SETTING, ensure_schema_cache
 from .tables import attach_declarations, describe_columns
 from .yamlio import LineIndex
 
@@ -84,11 +89,15 @@ def load_project(
     sql_files, yml_files = find_model_files(root, config.model_paths)
     declarations = read_schema_files(yml_files)
     _require_sql_for_declared(declarations, sql_files, root)
-    sources = resolve_sources(declarations.sources, root)
+    target_path = (root / config.target_path).resolve()
+    sources = resolve_sources(declarations.sources, root, target_path)
     models = _render_models(sql_files, declarations, sources, all_vars, resolved, root)
     tables = {m.name: _table(m, config, root) for m in models.values()}
     _require_enabled_refs(models, tables)
     used_sources = {key: st for key, st in sources.items() if _is_used(st, tables)}
+    spark_target = spark_target_of(declarations.sources, used_sources)
+    # describing a model reads its sources' files: a Spark source's typed cache first
+    ensure_schema_cache(root, resolved, spark_target, used_sources.values())
     tables = _build_tables(tables, models, sources, used_sources, config)
     order = topological_order(
         tables, _dependencies(tables), late=lambda n: tables[n].materialized == "derived"
@@ -96,7 +105,7 @@ def load_project(
     return Manifest(
         project_name=config.name,
         project_dir=str(root),
-        target_path=str((root / config.target_path).resolve()),
+        target_path=str(target_path),
         profile_name=resolved.profile_name,
         target_name=resolved.target_name,
         vars=all_vars,
@@ -104,7 +113,7 @@ def load_project(
         tables={name: tables[name] for name in order},
         sources=dict(sorted(used_sources.items())),
         order=order,
-        settings=_settings(config),
+        settings=_settings(config, spark_target),
         target_type=resolved.type,
         profiles_path=str(resolved.profiles_path or ""),
     )
@@ -319,10 +328,13 @@ def _dependencies(tables: dict[str, Table]) -> dict[str, dict[str, str]]:
     return deps
 
 
-def _settings(config: ProjectConfig) -> dict[str, Any]:
-    return {
+def _settings(config: ProjectConfig, spark_target: str | None = None) -> dict[str, Any]:
+    settings: dict[str, Any] = {
         "synth": config.synth.model_dump(exclude_none=True),
         "data_tests": config.data_tests.model_dump(exclude_none=True),
         "privacy": config.privacy.model_dump(),
         "orphans": config.orphans,
     }
+    if spark_target:
+        settings[SPARK_TARGET_SETTING] = spark_target  # read by spark_session_for(manifest)
+    return settings

@@ -136,7 +136,7 @@ class SourceTable:
     name: str
     relation: str  # the quoted relation the source() macro renders to
     location: str | None = None  # resolved external file, when file-backed
-    format: Literal["parquet", "csv", "duckdb", "view"] = "parquet"
+    format: Literal["parquet", "csv", "duckdb", "view", "spark"] = "parquet"
     identifier: str = ""  # the table's name inside the file/database (default: name)
     schema: str | None = None  # schema inside the DuckDB database file, format duckdb
 

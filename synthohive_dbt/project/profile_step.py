@@ -7,12 +7,17 @@ their entries of the previous ``target/profile.json``.
 Each profiled table is also scanned for undeclared PII (:mod:`.pii_scan`): a finding
 turns the table's step into a WARN, logs the declaration to add, and is recorded in
 the profile's top-level ``pii_findings`` (no data values, only what was found).
+
+With Spark sources, their samples are cached under ``target/sources/`` first (what the
+DuckDB views read, for the PII scan and training), and every Spark-resident model is
+profiled by Spark SQL aggregates over its whole table (:mod:`synthohive_dbt.spark`).
 """
 
 from __future__ import annotations
 
 import json
 import logging
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -27,6 +32,7 @@ from .pii_scan import (
     scan_undeclared_pii,
 )
 from .sources import open_real_connection
+from .spark_sources import has_spark_sources, spark_session_for
 
 if TYPE_CHECKING:
     from ..log import Step
@@ -63,10 +69,14 @@ def profile_tables(
     detect = detection_enabled(manifest)
     findings: list[PiiFinding] = []
     scanned: list[str] = []
+    spark, resident = _spark_sources(manifest)
     with open_real_connection(manifest) as con:
         for index, name in enumerate(tables, 1):
             with report.step(index, name, f"profiling {name}", f"profiled {name}") as step:
-                part = profile_project(manifest, con, tables=[name], progress=False)
+                if name in resident:
+                    part = _spark_part(manifest, spark, name, merged)
+                else:
+                    part = profile_project(manifest, con, tables=[name], progress=False)
                 merged = merge_profiles(merged, part, manifest.order)
                 step.data["row_count"] = part.get("tables", {}).get(name, {}).get("row_count")
                 if detect:
@@ -79,6 +89,35 @@ def profile_tables(
         write_profile(merged, path)
         event(f"Wrote {path}", event="artifact", path=str(path))
     return report.summary() if own_report else report.exit_code
+
+
+def _spark_sources(manifest: Manifest) -> tuple[Any, set[str]]:
+    """With Spark sources: the session, after caching their samples (which the DuckDB
+    views read), and the Spark-resident models, profiled on Spark over all their rows."""
+    if not has_spark_sources(manifest):
+        return None, set()
+    from ..spark import cache_spark_sources, spark_resident_tables
+
+    spark = spark_session_for(manifest)
+    cache_spark_sources(manifest, spark, seed=manifest.seed)
+    return spark, set(spark_resident_tables(manifest))
+
+
+def _spark_part(
+    manifest: Manifest, spark: Any, name: str, merged: dict[str, Any] | None
+) -> dict[str, Any]:
+    """The profile document of one Spark-resident model, shaped as profile_project's."""
+    from ..profiling import PROFILE_FORMAT_VERSION
+    from ..spark import profile_spark_tables
+
+    known = (merged or {}).get("tables", {})
+    entries = profile_spark_tables(manifest, spark, tables=[name], known=known)
+    return {
+        "format_version": PROFILE_FORMAT_VERSION,
+        "generated_at": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "project": manifest.project_name,
+        "tables": entries,
+    }
 
 
 def _scan_table(manifest: Manifest, con: Any, name: str, step: Step) -> list[PiiFinding]:

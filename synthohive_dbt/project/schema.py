@@ -120,16 +120,22 @@ class ModelSpec(StrictModel):
 
 
 class SourceConfigSpec(StrictModel):
-    """Where a source's tables live: files (``external_location``) or a DuckDB file."""
+    """Where a source's tables live: files (``external_location``), a DuckDB file, or
+    Spark (``format: spark``: the source's ``schema`` is the Spark database)."""
 
     external_location: str | None = Field(
         None, description="file path or glob; {name} / {identifier} become the table's"
     )
-    format: Literal["parquet", "csv"] | None = Field(
-        None, description="default: from the file extension"
+    format: Literal["parquet", "csv", "spark"] | None = Field(
+        None, description="default: from the file extension; spark: a Spark (Hive) table"
     )
     database_file: str | None = Field(
         None, description="a DuckDB database file, attached read-only"
+    )
+    spark_target: str | None = Field(
+        None,
+        description="format: spark, the profiles.yml output whose Spark session reads the "
+        "source (default: the selected target, when it is a spark target)",
     )
     enabled: bool = True
     meta: dict[str, Any] = Field(default_factory=dict)
@@ -139,6 +145,11 @@ class SourceConfigSpec(StrictModel):
     def _one_location(self) -> SourceConfigSpec:
         if self.external_location and self.database_file:
             raise ValueError("set either external_location or database_file, not both")
+        if self.format == "spark" and (self.external_location or self.database_file):
+            raise ValueError(
+                "a format: spark source reads a Spark table (schema: and identifier:); "
+                "remove external_location / database_file"
+            )
         return self
 
 
@@ -174,7 +185,11 @@ class SourceSpec(StrictModel):
     name: str
     description: str = ""
     database: str | None = Field(None, description="ignored (dbt compatibility)")
-    schema_: str | None = Field(None, alias="schema", description="schema inside database_file")
+    schema_: str | None = Field(
+        None,
+        alias="schema",
+        description="schema inside database_file; the Spark database of a format: spark source",
+    )
     loader: str | None = None
     config: SourceConfigSpec = Field(default_factory=SourceConfigSpec)
     meta: dict[str, Any] = Field(default_factory=dict)

@@ -47,6 +47,9 @@ class SynthSettings(StrictModel):
     )
     checkpoint_every: int | None = Field(None, ge=1, description="epochs between saved checkpoints")
     chunk_rows: int | None = Field(None, ge=1, description="rows generated per streamed chunk")
+    count_model: Literal["empirical", "negative_binomial"] | None = Field(
+        None, description="children per parent: the empirical distribution or a negative binomial"
+    )
     # CTGAN engine settings carried in SynthConfig.extra (synth.settings.SynthSettings)
     discriminator_steps: int | None = Field(None, ge=1)
     pac: int | None = Field(None, ge=1)

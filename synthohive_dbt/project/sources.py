@@ -3,8 +3,8 @@
 :func:`open_real_connection` gives profiling, training and ``validate`` one in-memory
 DuckDB connection where ``source('raw', 'customers')`` is the view
 ``"raw"."customers"`` (over ``read_parquet`` / ``read_csv_auto`` of the resolved file,
-or over a table of a DuckDB file attached read-only) and ``SELECT * FROM "customers"``
-reads the real rows of model ``customers``. Nothing is loaded into memory here: views
+over a table of a DuckDB file attached read-only, or over the cached sample of a Spark
+table) and ``SELECT * FROM "customers"`` reads the real rows of model ``customers``. Nothing is loaded into memory here: views
 are lazy, DuckDB streams them when queried.
 
 Names from configuration must be plain SQL names and are quoted as well; file paths
@@ -172,6 +172,9 @@ def _source_select(
             f"SELECT * FROM {quote_identifier(alias)}.{quote_identifier(st.schema or 'main')}"
             f".{quote_identifier(st.identifier or st.name)}"
         )
+    if st.format == "spark":
+        _require_spark_cache(st)
+        return f"SELECT * FROM read_parquet({quote_literal(st.location or '')})"
     _require_files(st)
     reader = "read_parquet" if st.format == "parquet" else "read_csv_auto"
     return f"SELECT * FROM {reader}({quote_literal(st.location or '')})"
@@ -193,6 +196,19 @@ def _require_files(st: SourceTable) -> None:
             table=f"{st.source}.{st.name}",
             hint=f"create the file or fix 'external_location' of source {st.source!r} "
             "(relative paths start at the project folder)",
+        )
+
+
+def _require_spark_cache(st: SourceTable) -> None:
+    """A Spark source is read in DuckDB through its cached sample; it must be there."""
+    location = st.location or ""
+    if not Path(location).is_file():
+        raise ProfileError(
+            f"source {st.source}.{st.name}: the sample of Spark table "
+            f"{st.schema or 'default'}.{st.identifier or st.name} is not cached: {location}",
+            path=location,
+            table=f"{st.source}.{st.name}",
+            hint="run `shive profile`: it caches a sample of Spark sources under target/sources/",
         )
 
 

@@ -22,6 +22,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import math
+import re
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
@@ -29,6 +30,7 @@ from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
 
+from .. import errors
 from ..errors import GenerationError, TargetError
 from ..generate.frames import ChunkCaster
 from ..generate.parents import require_table
@@ -290,33 +292,45 @@ def _offsets(counts: dict[int, int], parts: int) -> dict[int, int]:
 
 @contextlib.contextmanager
 def _executor_errors(table: str) -> Iterator[None]:
-    """Turn a failure inside a Spark task into a GenerationError carrying its message."""
+    """Turn a failure inside a Spark task into the error the task raised.
+
+    A task's exception reaches the driver as Spark's PythonException, with the task's
+    traceback as text; a ShiveError raised there (a ConstraintViolation, say) is raised
+    again here with its own class, message and hint. Other Spark failures become a
+    GenerationError.
+    """
     from ..targets.spark_session import spark_error_types
 
     try:
         yield
     except TargetError as exc:  # the adapter's write: look at the Spark error inside
-        if exc.__cause__ is None or not _raised_by_us(exc.__cause__):
+        raised = _task_error(exc.__cause__, table) if exc.__cause__ is not None else None
+        if raised is None:
             raise
-        raise GenerationError(
-            f"generating {table} on Spark failed: {_task_error(exc.__cause__)}",
-            table=table,
-            hint="the executor log above has the traceback",
-        ) from exc
+        raise raised from exc
     except spark_error_types() as exc:
-        raise GenerationError(
-            f"generating {table} on Spark failed: {_task_error(exc)}",
+        raise _task_error(exc, table) or GenerationError(
+            f"generating {table} on Spark failed: {first_line(exc)}",
             table=table,
-            hint="the executor log above has the traceback",
+            hint="the driver and executor logs above have the details",
         ) from exc
 
 
-def _raised_by_us(exc: BaseException) -> bool:
-    return "synthohive_dbt.errors." in str(exc)
+#: ``synthohive_dbt.errors.ConstraintViolation: <message> [<where>]`` in a task's traceback
+_TASK_ERROR = re.compile(r"^synthohive_dbt\.errors\.(\w+): (.*?)(?: \[[^\]]*\])?$")
 
 
-def _task_error(exc: BaseException) -> str:
-    """The error a Python task raised (its last traceback line), else the first line."""
-    lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
-    ours = [line for line in lines if line.startswith("synthohive_dbt.errors.")]
-    return ours[-1] if ours else first_line(exc)
+def _task_error(exc: BaseException, table: str) -> GenerationError | None:
+    """The GenerationError (or subclass) a Python task raised, rebuilt from the last
+    such line of its traceback and the ``hint:`` line after it; None when there is none."""
+    lines = [line.strip() for line in str(exc).splitlines()]
+    found = [i for i, line in enumerate(lines) if _TASK_ERROR.match(line)]
+    if not found:
+        return None
+    name, message = _TASK_ERROR.match(lines[found[-1]]).groups()  # type: ignore[union-attr]
+    after = lines[found[-1] + 1] if found[-1] + 1 < len(lines) else ""
+    hint = after[len("hint: ") :] if after.startswith("hint: ") else None
+    kind = getattr(errors, name, None)
+    if not (isinstance(kind, type) and issubclass(kind, GenerationError)):
+        message, kind = f"{name}: {message}", GenerationError
+    return kind(f"{message} (in a Spark task)", table=table, hint=hint)

@@ -12,6 +12,7 @@ generator runs unchanged.
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import tempfile
 from collections.abc import Iterable, Iterator, Mapping
@@ -44,10 +45,13 @@ class ShippedModel:
     def of(cls, manifest: Manifest, table: str) -> ShippedModel:
         folder = TableArtifacts(manifest.target_path, table).dir
         files = {p.name: p.read_bytes() for p in sorted(folder.iterdir()) if _is_artifact(p)}
-        digest = hashlib.sha256()
+        document = manifest.to_dict()
+        # the digest names what a worker caches: the files *and* the table they are loaded
+        # against (its checks, types and keys shape what generation does)
+        digest = hashlib.sha256(json.dumps(document, sort_keys=True, default=str).encode())
         for name, data in files.items():
             digest.update(name.encode() + b"\0" + hashlib.sha256(data).digest())
-        return cls(manifest.to_dict(), table, files, digest.hexdigest())
+        return cls(document, table, files, digest.hexdigest())
 
 
 def _is_artifact(path: Path) -> bool:

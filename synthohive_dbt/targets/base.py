@@ -12,7 +12,7 @@ import re
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from pydantic import ValidationError
 
@@ -149,6 +149,15 @@ class TargetAdapter(ABC):
     @abstractmethod
     def relation(self, name: str) -> str:
         """The fully qualified, quoted relation of table ``name`` in SQL."""
+
+    def generate_table(self, manifest: Any, table: Any, *, rows: int | None, seed: int,
+                       chunk_size: int) -> int:  # fmt: skip
+        """Generate ``table`` on the target itself (``SUPPORTS_DISTRIBUTED_GENERATION``).
+
+        Returns the rows written. Targets that cannot generate raise a TargetError; the
+        orchestrator only calls this when the capability flag is set.
+        """
+        raise TargetError(f"the {self.type} target cannot generate tables itself")
 
     def describe(self) -> str:
         """A one-line description for logs and ``shive debug``."""

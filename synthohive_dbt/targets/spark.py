@@ -20,7 +20,7 @@ import logging
 import uuid
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import pyarrow as pa
 
@@ -54,7 +54,7 @@ class SparkAdapter(TargetAdapter):
     SUPPORTS_ATOMIC_WRITE: ClassVar[bool] = True
     SUPPORTS_STORE_FAILURES: ClassVar[bool] = True
     #: set to True once generation can run on the executors (not yet)
-    SUPPORTS_DISTRIBUTED_GENERATION: ClassVar[bool] = False
+    SUPPORTS_DISTRIBUTED_GENERATION: ClassVar[bool] = True
     #: views persist in a Hive metastore (with hive_support: false, for the session only)
     SUPPORTS_PERSISTENT_VIEWS: ClassVar[bool] = True
     #: rows per Spark DataFrame a write sends from the driver (bounds driver memory)
@@ -102,6 +102,14 @@ class SparkAdapter(TargetAdapter):
         if self._session is None or not self._database_ready:
             self.connect()
         return self._session  # type: ignore[return-value]
+
+    def generate_table(self, manifest: Any, table: Any, *, rows: int | None, seed: int,
+                       chunk_size: int) -> int:  # fmt: skip
+        """Generate ``table`` in parallel partitions on the cluster (see docs/spark.md)."""
+        from ..spark.distributed import generate_table_distributed
+
+        return generate_table_distributed(self, manifest, table, rows=rows, seed=seed,
+                                          chunk_size=chunk_size)  # fmt: skip
 
     def describe(self) -> str:
         where = self.config.connect_url if self.config.method == "connect" else self.config.master

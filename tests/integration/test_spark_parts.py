@@ -12,10 +12,12 @@ import numpy as np
 
 from synthohive_dbt.generate.keys import KeySequence, KeySpec
 from synthohive_dbt.generate.trained import TrainedTable
-from synthohive_dbt.project.model import Column, Table
+from synthohive_dbt.project.model import CheckConstraint, Column, Manifest, Table
 from synthohive_dbt.spark.distributed import _offsets, _split
 from synthohive_dbt.spark.globalize import _run_values, _runs
 from synthohive_dbt.spark.partition import capacity_share, part_seed
+from synthohive_dbt.spark.shipping import ShippedModel
+from synthohive_dbt.training.artifacts import TableArtifacts
 from synthohive_dbt.training.plan import TablePlan
 
 
@@ -76,3 +78,23 @@ def test_parts_get_even_rows_and_distinct_seeds():
     assert _split(10, 3) == [4, 3, 3] and sum(_split(7, 7)) == 7
     seeds = {part_seed(123, p) for p in range(100)}
     assert len(seeds) == 100 and part_seed(123, 5) == part_seed(123, 5)
+
+
+def test_a_shipped_model_is_named_by_its_files_and_its_table(tmp_path):
+    trained = sku_table()
+    manifest = Manifest("shop", str(tmp_path), str(tmp_path / "target"), "shop", "dev", {}, 1,
+                        {"products": trained.table}, {}, ["products"])  # fmt: skip
+    folder = TableArtifacts(manifest.target_path, "products").dir
+    folder.mkdir(parents=True)
+    (folder / "meta.json").write_text("{}")
+    (folder / "checkpoint.pt").write_bytes(b"resume state")
+
+    shipped = ShippedModel.of(manifest, "products")
+    same = ShippedModel.of(manifest, "products")
+    manifest.tables["products"].checks.append(CheckConstraint("product_id > 0"))
+    changed = ShippedModel.of(manifest, "products")
+
+    assert sorted(shipped.files) == ["meta.json"]  # checkpoints only serve resuming a fit
+    assert shipped.digest == same.digest
+    # workers cache loaded models by digest: another table definition must not hit it
+    assert changed.digest != shipped.digest

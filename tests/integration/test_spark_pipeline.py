@@ -10,6 +10,7 @@ same distributions as a local run of the same model.
 
 from __future__ import annotations
 
+import copy
 import shutil
 import textwrap
 from pathlib import Path
@@ -22,10 +23,11 @@ import pytest
 pytest.importorskip("pyspark")
 
 from synthohive_dbt.datatests import DISTRIBUTION_KINDS, emit_tests, filter_tests, run_tests
-from synthohive_dbt.errors import GenerationError
+from synthohive_dbt.errors import ConstraintViolation, GenerationError
 from synthohive_dbt.generate import generate_project
 from synthohive_dbt.profiling import profile_project
 from synthohive_dbt.project import load_project, open_real_connection
+from synthohive_dbt.project.model import CheckConstraint
 from synthohive_dbt.spark import generate_table_distributed
 from synthohive_dbt.spark.partition import (
     PART,
@@ -265,6 +267,21 @@ def test_same_seed_same_rows_and_parents_must_exist(trained, generated, spark, t
     with pytest.raises(GenerationError, match="parent table 'customers'"):
         generate_table_distributed(empty, manifest, orders, rows=None, seed=1)
     assert not empty.table_exists("orders")
+
+
+def test_a_failing_task_raises_its_own_error_and_writes_nothing(trained, spark, tmp_path):
+    manifest, _ = trained
+    impossible = copy.deepcopy(manifest)
+    impossible.tables["customers"].checks.append(CheckConstraint("age > 1000", column="age"))
+    target = spark_target(spark, tmp_path, "failing")
+
+    with pytest.raises(ConstraintViolation, match="still break its checks") as caught:
+        generate_table_distributed(
+            target, impossible, impossible.tables["customers"], rows=50, seed=1
+        )
+
+    assert "more epochs" in caught.value.hint  # the task's own hint came back with it
+    assert not target.table_exists("customers")
 
 
 def test_same_distributions_as_the_local_path(trained, generated, tmp_path):

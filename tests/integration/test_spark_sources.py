@@ -32,6 +32,7 @@ from synthohive_dbt.spark import (
     spark_relation,
     spark_source_table,
 )
+from synthohive_dbt.spark.profiling import model_relations
 from synthohive_dbt.spark.sample import read_sample_info
 from synthohive_dbt.targets.spark_session import shared_local_session, stop_shared_local_session
 
@@ -252,6 +253,4 @@ def test_a_model_reading_a_non_spark_source_is_not_profiled_on_spark(lake):
 
     assert set(profile) == {"customers"}  # orders is profiled by DuckDB, on its file
     with pytest.raises(ProfileError, match="not a Spark source"):
-        from synthohive_dbt.spark.profiling import model_relations
-
         model_relations(mixed, ["orders"])

@@ -1,0 +1,242 @@
+"""A project whose sources are Spark (Hive) tables, loaded and profiled end to end.
+
+``load_project`` describes the models from the Spark tables' types (an empty cached
+file per source); ``profile_tables`` caches a bounded sample for the DuckDB side and
+profiles the models on Spark over *all* their rows. The first tests need no Spark: they
+check how a ``format: spark`` source is declared and resolved.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import json
+import shutil
+import textwrap
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow.parquet as pq
+import pytest
+
+from synthohive_dbt.errors import ProfileError, ProjectError
+from synthohive_dbt.project import load_project, open_real_connection
+from synthohive_dbt.project.profile_step import profile_tables
+
+DATABASE = "shop_lake"
+CUSTOMERS = 300
+SAMPLE_ROWS = 50
+
+SCHEMA_YML = f"""
+version: 2
+sources:
+  - name: lake
+    schema: {DATABASE}
+    config: {{format: spark}}
+    tables:
+      - name: customers
+      - name: orders
+        identifier: orders_v2
+models:
+  - name: customers
+    columns:
+      - name: customer_id
+        constraints: [{{type: primary_key}}]
+  - name: orders
+    columns:
+      - name: order_id
+        constraints: [{{type: primary_key}}]
+      - name: customer_id
+        constraints:
+          - {{type: not_null}}
+          - {{type: foreign_key, to: "ref('customers')", to_columns: [customer_id]}}
+"""
+
+
+def write_project(root: Path, schema_yml: str, profiles_yml: str) -> Path:
+    (root / "models").mkdir(parents=True)
+    (root / "shive_project.yml").write_text("name: lakeproj\nseed: 3\n", encoding="utf-8")
+    (root / "profiles.yml").write_text(textwrap.dedent(profiles_yml).lstrip(), encoding="utf-8")
+    (root / "models/schema.yml").write_text(textwrap.dedent(schema_yml).lstrip(), encoding="utf-8")
+    for name in ("customers", "orders"):
+        (root / f"models/{name}.sql").write_text(
+            f"select * from {{{{ source('lake', '{name}') }}}}\n"
+        )
+    return root
+
+
+def spark_profiles(spark_root: Path, *, selected: str = "lake") -> str:
+    return f"""
+    lakeproj:
+      target: {selected}
+      outputs:
+        dev: {{type: duckdb, path: target/synthetic.duckdb}}
+        lake:
+          type: spark
+          method: session
+          master: "local[2]"
+          warehouse_dir: "{spark_root / "warehouse"}"
+          metastore_dir: "{spark_root / "metastore"}"
+    """
+
+
+# ---- declaring a spark source (no Spark needed) ------------------------------------------
+def test_a_spark_source_resolves_to_its_sample_cache_and_needs_a_spark_output(tmp_path):
+    root = write_project(tmp_path / "p", SCHEMA_YML, spark_profiles(tmp_path, selected="dev"))
+
+    with pytest.raises(ProjectError) as err:  # selected target is duckdb, no spark_target
+        load_project(root)
+
+    assert "spark_target" in (err.value.hint or "")
+
+
+def test_a_spark_source_with_a_file_location_is_refused(tmp_path):
+    schema = SCHEMA_YML.replace(
+        "config: {format: spark}", "config: {format: spark, external_location: 'x.parquet'}"
+    )
+    root = write_project(tmp_path / "p", schema, spark_profiles(tmp_path))
+
+    with pytest.raises(ProjectError, match="external_location"):
+        load_project(root)
+
+
+def test_a_spark_name_that_is_not_plain_is_refused_before_spark_starts(tmp_path):
+    schema = SCHEMA_YML.replace("identifier: orders_v2", "identifier: 'o; drop table x'")
+    root = write_project(tmp_path / "p", schema, spark_profiles(tmp_path))
+
+    with pytest.raises(ProjectError, match="not a plain name"):
+        load_project(root)
+
+
+# ---- on a real local Spark ---------------------------------------------------------------
+@pytest.fixture(scope="module")
+def spark_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("spark")
+
+
+@pytest.fixture(scope="module")
+def spark(spark_root: Path):
+    """This module's Spark session, stopped afterwards (Spark fixes its metastore at start)."""
+    pytest.importorskip("pyspark")
+    if shutil.which("java") is None:
+        pytest.skip("Spark needs Java on PATH")
+    from synthohive_dbt.targets.spark_session import shared_local_session, stop_shared_local_session
+
+    yield shared_local_session(spark_root, master="local[2]")
+    stop_shared_local_session()
+
+
+@pytest.fixture(scope="module")
+def hive_tables(spark) -> dict[str, pd.DataFrame]:
+    """customers and orders (as orders_v2) managed by the local Hive catalog."""
+    rng = np.random.default_rng(5)
+    customers = pd.DataFrame({
+        "customer_id": np.arange(1, CUSTOMERS + 1, dtype=np.int64),
+        "segment": rng.choice(["basic", "premium"], CUSTOMERS),
+        "signup": [dt.date(2024, 1, 1) + dt.timedelta(days=int(d)) for d in rng.integers(0, 400, CUSTOMERS)],
+    })  # fmt: skip
+    owner = np.repeat(customers["customer_id"].to_numpy(), rng.poisson(2.0, CUSTOMERS))
+    orders = pd.DataFrame({
+        "order_id": np.arange(1, len(owner) + 1, dtype=np.int64),
+        "customer_id": owner,
+        "amount": np.round(rng.gamma(2.0, 20.0, len(owner)), 2),
+    })  # fmt: skip
+    spark.sql(f"CREATE DATABASE IF NOT EXISTS {DATABASE}")
+    for name, frame in (("customers", customers), ("orders_v2", orders)):
+        spark.createDataFrame(frame).write.mode("overwrite").saveAsTable(f"{DATABASE}.{name}")
+    return {"customers": customers, "orders": orders}
+
+
+@pytest.fixture
+def smaller_sample(monkeypatch):
+    """Make `shive profile` sample at most SAMPLE_ROWS customers, so sample != table."""
+    from synthohive_dbt.spark import sources
+
+    bounded = functools.partial(sources.cache_spark_sources, max_rows=SAMPLE_ROWS)
+    monkeypatch.setattr(sources, "cache_spark_sources", bounded)
+
+
+@pytest.mark.spark
+@pytest.mark.slow
+def test_load_and_profile_a_spark_project(tmp_path, spark_root, hive_tables, smaller_sample):
+    root = write_project(tmp_path / "p", SCHEMA_YML, spark_profiles(spark_root))
+    cache = root / "target/sources/lake"
+
+    manifest = load_project(root)
+    types = {c.name: c.data_type for c in manifest.tables["orders"].columns}
+    empty_rows = pq.read_metadata(cache / "customers.parquet").num_rows
+    code = profile_tables(manifest, list(manifest.order))
+    profile = json.loads((root / "target/profile.json").read_text(encoding="utf-8"))
+    sample = pq.read_table(cache / "customers.parquet").to_pandas()
+    sample_orders = pq.read_table(cache / "orders.parquet").to_pandas()
+
+    st = manifest.sources["lake.orders"]
+    assert (st.format, st.schema, st.identifier) == ("spark", DATABASE, "orders_v2")
+    # loading described the models from the Spark types, reading no row
+    assert types == {"order_id": "BIGINT", "customer_id": "BIGINT", "amount": "DOUBLE"}
+    assert empty_rows == 0
+    assert manifest.tables["orders"].foreign_keys[0].parent == "customers"
+    # profiling: the whole tables on Spark, the bounded sample cached for DuckDB
+    assert code == 0
+    assert profile["tables"]["customers"]["row_count"] == CUSTOMERS
+    assert profile["tables"]["orders"]["row_count"] == len(hive_tables["orders"])
+    assert len(sample) == SAMPLE_ROWS
+    assert set(sample_orders["customer_id"]) <= set(sample["customer_id"])
+    assert (cache / "customers.json").is_file() and (cache / "orders.json").is_file()
+
+
+@pytest.mark.spark
+@pytest.mark.slow
+def test_spark_target_names_the_session_when_another_target_is_selected(
+    tmp_path, spark_root, hive_tables
+):
+    schema = SCHEMA_YML.replace(
+        "config: {format: spark}", "config: {format: spark, spark_target: lake}"
+    )
+    root = write_project(tmp_path / "p", schema, spark_profiles(spark_root, selected="dev"))
+
+    manifest = load_project(root)
+    (root / "target/sources/lake/orders.parquet").unlink()
+
+    assert manifest.target_type == "duckdb"
+    assert manifest.settings["spark_target"] == "lake"
+    assert manifest.tables["customers"].columns[0].data_type == "BIGINT"
+    with pytest.raises(ProfileError) as err:  # the DuckDB side needs the cached sample
+        open_real_connection(manifest)
+    assert "shive profile" in (err.value.hint or "")
+
+
+@pytest.mark.spark
+@pytest.mark.slow
+@pytest.mark.xfail(
+    reason="spark.sample.empty_arrow calls to_arrow_schema without timezone=, which "
+    "pyspark refuses for a TIMESTAMP column (the schema cache of such a table fails)",
+    raises=AssertionError,
+    strict=False,
+)
+def test_a_spark_table_with_a_timestamp_column_loads(tmp_path, spark_root, spark):
+    spark.sql(f"CREATE DATABASE IF NOT EXISTS {DATABASE}")
+    spark.sql(
+        f"CREATE TABLE IF NOT EXISTS {DATABASE}.events (id BIGINT, at TIMESTAMP) USING parquet"
+    )
+    schema = f"""
+    version: 2
+    sources:
+      - name: lake
+        schema: {DATABASE}
+        config: {{format: spark}}
+        tables: [{{name: events}}]
+    """
+    root = tmp_path / "p"
+    (root / "models").mkdir(parents=True)
+    (root / "shive_project.yml").write_text("name: lakeproj\n", encoding="utf-8")
+    (root / "profiles.yml").write_text(
+        textwrap.dedent(spark_profiles(spark_root)).lstrip(), encoding="utf-8"
+    )
+    (root / "models/schema.yml").write_text(textwrap.dedent(schema).lstrip(), encoding="utf-8")
+    (root / "models/events.sql").write_text("select * from {{ source('lake', 'events') }}\n")
+
+    manifest = load_project(root)
+
+    assert [c.name for c in manifest.tables["events"].columns] == ["id", "at"]
