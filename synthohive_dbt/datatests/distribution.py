@@ -76,18 +76,36 @@ def ks_test(table: str, column: Column, quantiles: Sequence[Any], th: Thresholds
         (sqlgen.typed_literal(q, "TIMESTAMP") if as_time else float(q), lo, hi)
         for q, lo, hi in quantile_levels(quantiles)
     ]
-    query = sqlgen.fill(
-        KS,
-        value=value,
-        col=ref,
-        rel=sqlgen.relation(table),
-        profiled=sqlgen.values_table(rows, "prof", ["q", "lo", "hi"]),
-        threshold=sqlgen.literal(th.ks_threshold),
-        failed=exp.condition(_FAILS_ABOVE),
-    )
+    query = _against_profiled(KS, table, ref, value, rows, ["q", "lo", "hi"], th.ks_threshold)
     return _distribution(
         "ks", table, column.name, th, query, th.ks_threshold,
         f"KS distance of {table}.{column.name} to the profiled quantiles <= {th.ks_threshold}",
+    )
+
+
+def _against_profiled(
+    template: str,
+    table: str,
+    ref: exp.Expression,
+    value: exp.Expression,
+    rows: Sequence[Sequence[Any]],
+    columns: Sequence[str],
+    threshold: float,
+) -> exp.Expression:
+    """Fill a template that compares ``value`` of ``table`` with the profiled ``rows``.
+
+    The KS and TV templates share their placeholders: the column and the value read
+    from it, the relation, the profiled figures as ``prof(columns)``, and a statistic
+    that fails above ``threshold``.
+    """
+    return sqlgen.fill(
+        template,
+        value=value,
+        col=ref,
+        rel=sqlgen.relation(table),
+        profiled=sqlgen.values_table(rows, "prof", columns),
+        threshold=sqlgen.literal(threshold),
+        failed=exp.condition(_FAILS_ABOVE),
     )
 
 
@@ -147,14 +165,8 @@ def tv_test(
         rows.append((bucket, shown.lower() if boolean else shown, float(top["frequency"])))
         listed += float(top["frequency"])
     rows.append((-1, None, max(0.0, 1.0 - listed)))
-    query = sqlgen.fill(
-        TV,
-        value=value,
-        col=ref,
-        rel=sqlgen.relation(table),
-        profiled=sqlgen.values_table(rows, "prof", ["bucket", "value", "frequency"]),
-        threshold=sqlgen.literal(th.tvd_threshold),
-        failed=exp.condition(_FAILS_ABOVE),
+    query = _against_profiled(
+        TV, table, ref, value, rows, ["bucket", "value", "frequency"], th.tvd_threshold
     )
     return _distribution(
         "tv", table, column.name, th, query, th.tvd_threshold,

@@ -16,7 +16,8 @@ NULL inside DuckDB, so neither ever reaches Python.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING, Any
 
 from .sql import fetch_all, quote_ident
 
@@ -39,30 +40,62 @@ def exact_frequencies(
     """Exact distinct counts and top values of ``specs``, in one grouping-sets pass."""
     if not specs:
         return {}
-    names = [quote_ident(s.name) for s in specs]
+    sql = grouping_sets_sql(
+        f"({relation})",
+        [quote_ident(s.name) for s in specs],
+        [s.pii for s in specs],
+        int(options.top_k),
+        text_type="VARCHAR",
+    )
+    out: Frequencies = {}
+    rows = fetch_all(con, sql, table=table, what="count column values")
+    add_frequency_rows(out, [s.name for s in specs], rows, options.min_value_count)
+    return out
+
+
+def grouping_sets_sql(
+    source: str, names: Sequence[str], pii: Sequence[bool], top_k: int, *, text_type: str
+) -> str:
+    """One GROUPING SETS query: per column, its distinct count and ``top_k`` values.
+
+    ``source`` is the FROM item (a table, or a query in parentheses), ``names`` the
+    quoted columns, ``text_type`` the dialect's string type (DuckDB and Spark share the
+    rest). Rows are ``(set index, value or NULL for PII, count, distinct count)``.
+    """
     which = " ".join(f"WHEN GROUPING({n}) = 0 THEN {i}" for i, n in enumerate(names))
-    value = " ".join(f"WHEN GROUPING({n}) = 0 THEN CAST({n} AS VARCHAR)" for n in names)
+    value = " ".join(f"WHEN GROUPING({n}) = 0 THEN CAST({n} AS {text_type})" for n in names)
     grouped = (
         f"SELECT CASE {which} END AS _set, CASE {value} END AS _value, count(*) AS _n "
-        f"FROM ({relation}) AS _t GROUP BY GROUPING SETS ({', '.join(f'({n})' for n in names)})"
+        f"FROM {source} AS _t GROUP BY GROUPING SETS ({', '.join(f'({n})' for n in names)})"
     )
     ranked = (
         f"SELECT _set, _value, _n, count(*) OVER (PARTITION BY _set) AS _distinct, "
         f"row_number() OVER (PARTITION BY _set ORDER BY _n DESC, _value) AS _rank "
-        f"FROM ({grouped}) WHERE _value IS NOT NULL"
+        f"FROM ({grouped}) AS _g WHERE _value IS NOT NULL"
     )
-    sql = (
-        f"SELECT _set, {_hidden(specs)}, _n, _distinct FROM ({ranked}) "
-        f"WHERE _rank <= {int(options.top_k)} ORDER BY _set, _rank"
+    return (
+        f"SELECT _set, {_hidden(pii)}, _n, _distinct FROM ({ranked}) AS _r "
+        f"WHERE _rank <= {int(top_k)} ORDER BY _set, _rank"
     )
-    out: Frequencies = {}
-    for index, val, count, distinct in fetch_all(con, sql, table=table, what="count column values"):
-        _, top = out.setdefault(specs[index].name, (int(distinct), []))
-        if val is not None and count >= options.min_value_count:
+
+
+def add_frequency_rows(
+    out: Frequencies,
+    names: Sequence[str],
+    rows: Iterable[Sequence[Any]],
+    min_value_count: int,
+) -> None:
+    """Fold :func:`grouping_sets_sql` rows into ``out``; every name ends up with an entry.
+
+    A value is kept when seen at least ``min_value_count`` times; a column with no
+    non-null value has no group at all, so it gets ``(0, [])``.
+    """
+    for index, val, count, distinct in rows:
+        _, top = out.setdefault(names[index], (int(distinct), []))
+        if val is not None and count >= min_value_count:
             top.append((val, int(count)))
-    for spec in specs:  # a column with no non-null value has no group at all
-        out.setdefault(spec.name, (0, []))
-    return out
+    for name in names:
+        out.setdefault(name, (0, []))
 
 
 def heavy_hitters(
@@ -97,9 +130,9 @@ def heavy_hitters(
     return out
 
 
-def _hidden(specs: list[ColumnSpec]) -> str:
+def _hidden(pii: Sequence[bool]) -> str:
     """The value column, NULL for PII columns: they contribute their distinct count only."""
-    pii_sets = [str(i) for i, s in enumerate(specs) if s.pii]
+    pii_sets = [str(i) for i, hidden in enumerate(pii) if hidden]
     if not pii_sets:
         return "_value"
     return f"CASE WHEN _set IN ({', '.join(pii_sets)}) THEN NULL ELSE _value END"

@@ -8,7 +8,8 @@ is ever pasted into SQL.
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import duckdb
@@ -26,26 +27,44 @@ def quote_ident(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def col(alias: str, name: str) -> str:
-    """``alias."name"``; ``alias`` is always one of this package's own fixed aliases."""
-    return f"{alias}.{quote_ident(name)}"
+@dataclass(frozen=True)
+class KeyPredicates:
+    """Column references and key predicates in one dialect, named by its ``quote``.
+
+    DuckDB and Spark differ only in how an identifier is quoted, so one set of builders
+    serves both: this module exposes DuckDB's, ``spark.sql`` Spark's.
+    """
+
+    quote: Callable[[str], str]
+
+    def col(self, alias: str, name: str) -> str:
+        """``alias.<quoted name>``; ``alias`` is always one of this package's fixed aliases."""
+        return f"{alias}.{self.quote(name)}"
+
+    def all_not_null(self, alias: str, columns: Sequence[str]) -> str:
+        """True when every one of ``columns`` is non-null (a key that can reference a parent)."""
+        return " AND ".join(f"{self.col(alias, c)} IS NOT NULL" for c in columns)
+
+    def any_null(self, alias: str, columns: Sequence[str]) -> str:
+        """True when at least one of ``columns`` is null."""
+        return " OR ".join(f"{self.col(alias, c)} IS NULL" for c in columns)
+
+    def keys_equal(
+        self, left: str, left_cols: Sequence[str], right: str, right_cols: Sequence[str]
+    ) -> str:
+        """Column-by-column equality of a (possibly composite) key across two aliases."""
+        return " AND ".join(
+            f"{self.col(left, lc)} = {self.col(right, rc)}"
+            for lc, rc in zip(left_cols, right_cols, strict=True)
+        )
 
 
-def all_not_null(alias: str, columns: Sequence[str]) -> str:
-    """True when every one of ``columns`` is non-null (a key that can reference a parent)."""
-    return " AND ".join(f"{col(alias, c)} IS NOT NULL" for c in columns)
-
-
-def any_null(alias: str, columns: Sequence[str]) -> str:
-    """True when at least one of ``columns`` is null."""
-    return " OR ".join(f"{col(alias, c)} IS NULL" for c in columns)
-
-
-def keys_equal(left: str, left_cols: Sequence[str], right: str, right_cols: Sequence[str]) -> str:
-    """Column-by-column equality of a (possibly composite) key across two aliases."""
-    return " AND ".join(
-        f"{col(left, lc)} = {col(right, rc)}" for lc, rc in zip(left_cols, right_cols, strict=True)
-    )
+#: DuckDB's builders, as the module-level names the profiling and training code import
+DUCKDB = KeyPredicates(quote_ident)
+col = DUCKDB.col
+all_not_null = DUCKDB.all_not_null
+any_null = DUCKDB.any_null
+keys_equal = DUCKDB.keys_equal
 
 
 def key_label(columns: Sequence[str]) -> str:

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..errors import ProfileError
 from ..profiling.columns import ColumnSpec, ProfileOptions, infer_kind, type_family
+from ..profiling.frequencies import Frequencies, add_frequency_rows, grouping_sets_sql
 from ..profiling.moments import QUANTILE_LEVELS
 from ..profiling.moments import _render as render_moments  # the one JSON rendering of moments
 from .runtime import collect
@@ -152,7 +153,6 @@ def compute_moments(
 
 
 # ---- frequencies -------------------------------------------------------------------------
-Frequencies = dict[str, tuple[int | None, list[tuple[str, int]]]]
 
 
 def exact_frequencies(
@@ -166,37 +166,16 @@ def exact_frequencies(
     out: Frequencies = {}
     for start in range(0, len(columns), _GROUPING_SETS_PER_QUERY):
         part = list(columns[start : start + _GROUPING_SETS_PER_QUERY])
-        sql = _grouping_sets_sql(relation, part, options)
-        for index, value, count, distinct in collect(
-            spark, sql, table=table, what="count column values", error=ProfileError
-        ):
-            _, top = out.setdefault(part[index].name, (int(distinct), []))
-            if value is not None and count >= options.min_value_count:
-                top.append((value, int(count)))
-    for column in columns:  # a column with no non-null value has no group at all
-        out.setdefault(column.name, (0, []))
+        sql = grouping_sets_sql(
+            relation,
+            [quote(c.name) for c in part],
+            [c.spec.pii for c in part],
+            int(options.top_k),
+            text_type="STRING",
+        )
+        rows = collect(spark, sql, table=table, what="count column values", error=ProfileError)
+        add_frequency_rows(out, [c.name for c in part], rows, options.min_value_count)
     return out
-
-
-def _grouping_sets_sql(relation: str, columns: list[SparkColumn], options: ProfileOptions) -> str:
-    names = [quote(c.name) for c in columns]
-    which = " ".join(f"WHEN grouping({n}) = 0 THEN {i}" for i, n in enumerate(names))
-    value = " ".join(f"WHEN grouping({n}) = 0 THEN CAST({n} AS STRING)" for n in names)
-    grouped = (
-        f"SELECT CASE {which} END AS _set, CASE {value} END AS _value, count(*) AS _n "
-        f"FROM {relation} AS _t GROUP BY GROUPING SETS ({', '.join(f'({n})' for n in names)})"
-    )
-    ranked = (
-        f"SELECT _set, _value, _n, count(*) OVER (PARTITION BY _set) AS _distinct, "
-        f"row_number() OVER (PARTITION BY _set ORDER BY _n DESC, _value) AS _rank "
-        f"FROM ({grouped}) AS _g WHERE _value IS NOT NULL"
-    )
-    pii = [str(i) for i, c in enumerate(columns) if c.spec.pii]
-    shown = f"CASE WHEN _set IN ({', '.join(pii)}) THEN NULL ELSE _value END" if pii else "_value"
-    return (
-        f"SELECT _set, {shown}, _n, _distinct FROM ({ranked}) AS _r "
-        f"WHERE _rank <= {int(options.top_k)} ORDER BY _set, _rank"
-    )
 
 
 def frequent_values(

@@ -250,7 +250,9 @@ def _write_parquet(frame: DataFrame, path: Path, relation: str) -> int:
 def empty_arrow(frame: DataFrame) -> pa.Table:
     from pyspark.sql.pandas.types import to_arrow_schema
 
-    return to_arrow_schema(frame.schema).empty_table()
+    # pyspark 4 wants the session time zone for TIMESTAMP columns (the sample's own types)
+    zone = frame.sparkSession.conf.get("spark.sql.session.timeZone")
+    return to_arrow_schema(frame.schema, timezone=zone).empty_table()
 
 
 def _info_path(path: Path) -> Path:

@@ -1,9 +1,9 @@
 """Spark SQL building blocks: quoting, key predicates, and models rendered for Spark.
 
 Spark quotes identifiers with backticks (a double-quoted name is a string literal
-there), so profiling's DuckDB helpers cannot be reused as they are. Every identifier
-that reaches SQL here comes from configuration and is quoted; no value of real data is
-pasted into SQL.
+there), so the key predicates are profiling's ``KeyPredicates`` built with Spark's
+:func:`quote`. Every identifier that reaches SQL here comes from configuration and is
+quoted; no value of real data is pasted into SQL.
 
 A model's compiled SQL is DuckDB SQL over the source views (``"lake"."orders"``) and
 other models (``"main"."customers"``). :func:`model_spark_sql` parses it with sqlglot,
@@ -13,12 +13,13 @@ and renders the result in Spark's dialect.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 
 import sqlglot
 from sqlglot import exp
 
 from ..errors import ProfileError
+from ..profiling.sql import KeyPredicates
 from ..project.model import Manifest, Table
 from ..project.sources import MODEL_SCHEMA
 
@@ -28,23 +29,12 @@ def quote(name: str) -> str:
     return "`" + name.replace("`", "``") + "`"
 
 
-def col(alias: str, name: str) -> str:
-    """``alias.`name```; ``alias`` is always one of this package's fixed aliases."""
-    return f"{alias}.{quote(name)}"
-
-
-def all_not_null(alias: str, columns: Sequence[str]) -> str:
-    return " AND ".join(f"{col(alias, c)} IS NOT NULL" for c in columns)
-
-
-def any_null(alias: str, columns: Sequence[str]) -> str:
-    return " OR ".join(f"{col(alias, c)} IS NULL" for c in columns)
-
-
-def keys_equal(left: str, left_cols: Sequence[str], right: str, right_cols: Sequence[str]) -> str:
-    return " AND ".join(
-        f"{col(left, a)} = {col(right, b)}" for a, b in zip(left_cols, right_cols, strict=True)
-    )
+#: Spark's column references and key predicates: profiling's builders with backticks
+SPARK = KeyPredicates(quote)
+col = SPARK.col
+all_not_null = SPARK.all_not_null
+any_null = SPARK.any_null
+keys_equal = SPARK.keys_equal
 
 
 def model_spark_sql(manifest: Manifest, table: Table, sources: Mapping[str, str]) -> str:

@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import re
 from abc import ABC, abstractmethod
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from pydantic import ValidationError
 
-from ..errors import TargetError
+from ..errors import TargetError, known_names_hint
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -108,6 +108,33 @@ class TargetAdapter(ABC):
 
         Names are checked when this is called, not when the first batch is asked for.
         """
+
+    def _missing_table(
+        self, name: str, *, path: Path | None = None, lookup: str | None = None
+    ) -> TargetError:
+        """The error for reading table ``name`` that the target lacks, naming the nearest.
+
+        ``lookup`` is the spelling compared with :meth:`list_tables` where it differs
+        from ``name`` (a catalog that folds names to lower case).
+        """
+        return TargetError(
+            f"table {name!r} does not exist in {self.describe()}",
+            hint=known_names_hint(lookup or name, self.list_tables(), "table"),
+            path=path,
+            table=name,
+        )
+
+    @staticmethod
+    def _check_columns(name: str, columns: Iterable[str] | None, known: Sequence[str]) -> None:
+        """Raise a TargetError for the first of ``columns`` that table ``name`` lacks."""
+        for column in columns or []:
+            if column not in known:
+                raise TargetError(
+                    f"table {name!r} has no column {column!r}",
+                    hint=known_names_hint(column, known, "column"),
+                    table=name,
+                    column=column,
+                )
 
     @abstractmethod
     def table_exists(self, name: str) -> bool:

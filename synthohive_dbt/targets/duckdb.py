@@ -14,7 +14,6 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
-from ..errors import TargetError, known_names_hint
 from .base import TargetAdapter, validate_identifier
 from .batches import TEMP_PREFIX, conform_batches, rebatch, temp_name
 from .config import DuckDBTarget
@@ -194,22 +193,11 @@ class DuckDBAdapter(TargetAdapter):
 
     def _select_list(self, name: str, columns: list[str] | None) -> str:
         if not self.table_exists(name):
-            raise TargetError(
-                f"table {name!r} does not exist in {self.describe()}",
-                hint=known_names_hint(name, self.list_tables(), "table"),
-                table=name,
-            )
+            raise self._missing_table(name)
         if columns is None:
             return "*"
         known = [row[0] for row in self.session.run(f"DESCRIBE {self.relation(name)}")]
-        for column in columns:
-            if column not in known:
-                raise TargetError(
-                    f"table {name!r} has no column {column!r}",
-                    hint=known_names_hint(column, known, "column"),
-                    table=name,
-                    column=column,
-                )
+        self._check_columns(name, columns, known)
         return ", ".join(self.quote(c) for c in columns)
 
     # ---- derived models --------------------------------------------------------------

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, ClassVar
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from ..errors import TargetError, known_names_hint
+from ..errors import TargetError
 from .base import PLAIN_NAME, TargetAdapter, validate_identifier
 from .batches import conform_batches, rebatch
 from .config import ParquetTarget
@@ -207,22 +207,9 @@ class ParquetAdapter(TargetAdapter):
         """Stream ``<name>.parquet`` with pyarrow, one batch at a time."""
         path = self.file(name)
         if not path.is_file():
-            raise TargetError(
-                f"table {name!r} does not exist in {self.describe()}",
-                hint=known_names_hint(name, self.list_tables(), "table"),
-                path=path,
-                table=name,
-            )
+            raise self._missing_table(name, path=path)
         parquet = pq.ParquetFile(path)
-        known = parquet.schema_arrow.names
-        for column in columns or []:
-            if column not in known:
-                raise TargetError(
-                    f"table {name!r} has no column {column!r}",
-                    hint=known_names_hint(column, known, "column"),
-                    table=name,
-                    column=column,
-                )
+        self._check_columns(name, columns, parquet.schema_arrow.names)
         return rebatch(parquet.iter_batches(batch_size=batch_size, columns=columns), batch_size)
 
     # ---- derived models --------------------------------------------------------------

@@ -288,21 +288,10 @@ class SparkAdapter(TargetAdapter):
         """Stream table ``name`` to the driver one partition at a time."""
         validate_identifier(name, "table name")
         if not self.table_exists(name):
-            raise TargetError(
-                f"table {name!r} does not exist in {self.describe()}",
-                hint=known_names_hint(name.lower(), self.list_tables(), "table"),
-                table=name,
-            )
+            raise self._missing_table(name, lookup=name.lower())
         with spark_errors("read", table=name):
             df = self.spark.table(self.relation(name))
-        for column in columns or []:
-            if column not in df.columns:
-                raise TargetError(
-                    f"table {name!r} has no column {column!r}",
-                    hint=known_names_hint(column, df.columns, "column"),
-                    table=name,
-                    column=column,
-                )
+        self._check_columns(name, columns, df.columns)
         if columns is not None:
             df = df.select(*[self.quote(c) for c in columns])
         return rebatch(partition_stream(df), batch_size)

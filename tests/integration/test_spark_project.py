@@ -209,12 +209,6 @@ def test_spark_target_names_the_session_when_another_target_is_selected(
 
 @pytest.mark.spark
 @pytest.mark.slow
-@pytest.mark.xfail(
-    reason="spark.sample.empty_arrow calls to_arrow_schema without timezone=, which "
-    "pyspark refuses for a TIMESTAMP column (the schema cache of such a table fails)",
-    raises=AssertionError,
-    strict=False,
-)
 def test_a_spark_table_with_a_timestamp_column_loads(tmp_path, spark_root, spark):
     spark.sql(f"CREATE DATABASE IF NOT EXISTS {DATABASE}")
     spark.sql(
