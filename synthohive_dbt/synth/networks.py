@@ -35,6 +35,36 @@ class Generator(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.seq(x)
 
+    def folded(self, dtype: torch.dtype) -> FoldedGenerator:
+        """An inference-only copy in ``dtype`` with each batch norm folded into its linear
+        layer (eval-mode batch norm is an affine map), so sampling runs bare matmuls."""
+        layers = []
+        for module in self.seq:
+            if isinstance(module, Residual):
+                bn = module.bn
+                scale = bn.weight / torch.sqrt(bn.running_var + bn.eps)
+                weight = module.fc.weight * scale.unsqueeze(1)
+                bias = (module.fc.bias - bn.running_mean) * scale + bn.bias
+            else:
+                weight, bias = module.weight, module.bias
+            layers.append((weight.detach().to(dtype), bias.detach().to(dtype)))
+        return FoldedGenerator(layers, dtype)
+
+
+class FoldedGenerator:
+    """The generator as plain ``(weight, bias)`` pairs, for fast eval-mode sampling."""
+
+    def __init__(self, layers: list[tuple[torch.Tensor, torch.Tensor]], dtype: torch.dtype) -> None:
+        self.layers = layers
+        self.dtype = dtype
+
+    def __call__(self, x: torch.Tensor) -> torch.Tensor:
+        x = x.to(self.dtype)
+        for weight, bias in self.layers[:-1]:
+            x = torch.cat([torch.relu(torch.nn.functional.linear(x, weight, bias)), x], dim=1)
+        weight, bias = self.layers[-1]
+        return torch.nn.functional.linear(x, weight, bias)
+
 
 class SeededDropout(nn.Module):
     """Dropout whose masks come from ``self.generator`` rather than torch's global RNG."""

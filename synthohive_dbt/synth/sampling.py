@@ -38,7 +38,7 @@ class SamplingEngine:
         self.generator_net = generator_net
         self.settings = settings
         self.device = transformer.device
-        self.dtype = sampling_dtype(settings, self.device)
+        self.dtype = sampling_dtype(settings, self.device) or torch.float32
         self.unconditioned = has_context and settings.context_uncond_fraction > 0
         columns = self.layout.cond_columns
         self.offsets = torch.tensor(self.layout.cond_offsets, dtype=torch.long, device=self.device)
@@ -71,6 +71,7 @@ class SamplingEngine:
     ) -> RawBatch:
         """``rows`` decoded rows; ``context`` holds one encoded context row per output row."""
         self.generator_net.eval()
+        net = self.generator_net.folded(self.dtype)
         values, choices = [], []
         step = self.settings.sample_batch_rows
         for start in range(0, rows, step):
@@ -79,8 +80,7 @@ class SamplingEngine:
             parts = [noise, self._cond_vectors(count, cond, rng)]
             if context is not None:
                 parts.append(context[start : start + count])
-            with torch.autocast(self.device.type, dtype=self.dtype or torch.float32, enabled=self.dtype is not None):
-                logits = self.generator_net(torch.cat(parts, dim=1))
+            logits = net(torch.cat(parts, dim=1))
             batch_values, batch_choices = self.layout.choose(logits, rng)
             values.append(batch_values)
             choices.append(batch_choices)
