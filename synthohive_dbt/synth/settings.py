@@ -64,7 +64,7 @@ class SynthSettings(BaseModel):
     )
     min_delta: float = Field(0.001, ge=0, description="smallest fidelity gain that counts")
     # ---- machine -----------------------------------------------------------------------
-    threads: int | None = Field(None, ge=1, description="torch threads; None: the CPUs available")
+    threads: int | None = Field(None, ge=1, description="torch threads; None: half the CPUs available (see runtime.default_threads)")
     device: str = Field("cpu", description="torch device: cpu, cuda, cuda:1, auto")
     precision: Precision = Field(
         "auto", description="sampling matmul precision; auto: bfloat16 where the CPU has it"
