@@ -48,7 +48,7 @@ class SynthSettings(BaseModel):
     # ---- transformer -----------------------------------------------------------------
     max_modes: int = Field(10, ge=1, description="mixture components per numeric column")
     mode_weight_threshold: float = Field(0.005, ge=0, lt=1, description="drop lighter modes")
-    gmm_sample_rows: int = Field(5000, ge=50, description="rows the mixture is fitted on")
+    gmm_sample_rows: int = Field(20_000, ge=50, description="most rows the mixture is fitted on")
     max_categories: int = Field(
         100, ge=2, description="categories kept per column; rarer values share one bucket"
     )
