@@ -25,6 +25,7 @@ STD_MULTIPLIER = 4.0
 _MIN_STD = 1e-3
 #: rows and iterations of the mixture's two fitting stages
 _INIT_ROWS = 2000
+_INIT_ITERATIONS = 100
 _REFINE_ITERATIONS = 10
 
 
@@ -78,7 +79,7 @@ def fit_modes(
         weight_concentration_prior_type="dirichlet_process",
         weight_concentration_prior=1e-3,
         init_params="k-means++",
-        max_iter=100,
+        max_iter=_INIT_ITERATIONS,
         warm_start=True,
         random_state=int(rng.integers(2**31 - 1)),
     )

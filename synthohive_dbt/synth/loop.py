@@ -1,10 +1,11 @@
 """The epoch loop: fidelity checks, the best checkpoint, early stopping, callbacks.
 
 Every ``eval_every`` epochs (and after the last one) the loop samples as many rows as
-the held-out slice has and scores them against it (:mod:`.fidelity`). The generator
-weights with the best score so far are copied aside in memory; that copy, not the last
-weights and never the one with the lowest generator loss, is what the model samples
-with and what the artifact keeps as its best. ``patience`` checks without a gain of
+the held-out slice has and scores them against it (:mod:`.fidelity`), using the
+generator weights the model would sample with (their moving average, see
+:mod:`.ctgan`). The weights with the best score so far are copied aside in memory; that
+copy, not the last weights and never the one with the lowest generator loss, is what
+the model samples with and what the artifact keeps as its best. ``patience`` checks without a gain of
 ``min_delta`` stop training early.
 """
 
@@ -38,9 +39,10 @@ class FidelityTracker:
 
     def record(
         self, epoch: int, scores: dict[str, Any], losses: tuple[float, float],
-        generator_net: torch.nn.Module,
+        state: dict[str, torch.Tensor],
     ) -> bool:
-        """Add a check; keep the weights when they beat the best. True if they did."""
+        """Add a check of the generator weights ``state``; keep them when they beat the
+        best. True if they did."""
         score = float(scores["overall"])
         self.history.append({
             "epoch": epoch,
@@ -53,7 +55,7 @@ class FidelityTracker:
         if self.best_score is None or score > self.best_score:
             gained = self.best_score is None or score >= self.best_score + self.min_delta
             self.best_score, self.best_epoch = score, epoch
-            self.best_state = {k: v.detach().clone() for k, v in generator_net.state_dict().items()}
+            self.best_state = {k: v.detach().clone() for k, v in state.items()}
             self.stale = 0 if gained else self.stale + 1
             return True
         self.stale += 1
@@ -85,7 +87,7 @@ def run_epochs(
     start_epoch: int,
     epochs: int,
     eval_every: int,
-    evaluate: Callable[[], dict[str, Any]],
+    evaluate: Callable[[dict[str, torch.Tensor]], dict[str, Any]],
     tracker: FidelityTracker,
     on_epoch_end: Callable[[EpochInfo], bool | None] | None,
     progress: bool,
@@ -121,11 +123,13 @@ def run_epochs(
 
 
 def _check(
-    epoch: int, losses: tuple[float, float], evaluate: Callable[[], dict[str, Any]],
+    epoch: int, losses: tuple[float, float],
+    evaluate: Callable[[dict[str, torch.Tensor]], dict[str, Any]],
     tracker: FidelityTracker, trainer: CTGANTrainer,
 ) -> float:
-    scores = evaluate()
-    tracker.record(epoch, scores, losses, trainer.generator_net)
+    state = trainer.sampling_state()
+    scores = evaluate(state)
+    tracker.record(epoch, scores, losses, state)
     return float(scores["overall"])
 
 

@@ -17,6 +17,7 @@ from pydantic import ValidationError
 
 from ..errors import ArtifactError
 from .checkpoint import flatten_optimizer, read_artifact, unflatten_optimizer, write_artifact
+from .ctgan import GeneratorAverage
 from .loop import FidelityTracker
 from .runtime import resolve_device
 from .settings import SynthSettings
@@ -54,6 +55,9 @@ def save(model: TableSynthesizer, path: Path, *, training_state: bool) -> Path:
         g_tensors, g_info = flatten_optimizer("opt_g", opt_g.state_dict())
         d_tensors, d_info = flatten_optimizer("opt_d", opt_d.state_dict())
         tensors.update(_prefixed("generator_last", model._last_state))
+        if model._ema.average is not None:
+            tensors.update(_prefixed("generator_ema", model._ema.average))
+        meta["ema_steps"] = model._ema.steps
         tensors.update(_prefixed("critic", model.critic.state_dict()))
         tensors.update(g_tensors | d_tensors)
         tensors["rng.torch"] = model._rng.get_state()
@@ -100,6 +104,10 @@ def _restore(model: TableSynthesizer, meta: dict[str, Any], tensors: dict[str, t
     model._tracker.restore(meta["fidelity"], best)
     if meta.get("training_state"):
         model._last_state = _unprefixed("generator_last", tensors)
+        if any(k.startswith("generator_ema.") for k in tensors):
+            model._ema = GeneratorAverage(
+                model.settings.generator_ema, _unprefixed("generator_ema", tensors), int(meta["ema_steps"])
+            )
         model.critic.load_state_dict(_unprefixed("critic", tensors))
         opt_g, opt_d = model._optimizers
         opt_g.load_state_dict(unflatten_optimizer("opt_g", tensors, meta["optimizers"]["generator"]))

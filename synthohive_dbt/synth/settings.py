@@ -39,6 +39,11 @@ class SynthSettings(BaseModel):
     discriminator_lr: float = Field(2e-4, gt=0)
     discriminator_decay: float = Field(1e-6, ge=0)
     gradient_penalty: float = Field(10.0, ge=0, description="WGAN-GP weight")
+    generator_ema: float = Field(
+        0.99, ge=0, lt=1,
+        description="moving-average decay of the generator weights that are scored and "
+        "sampled with; 0 uses the raw weights",
+    )
     gumbel_tau: float = Field(0.2, gt=0, description="Gumbel-softmax temperature in training")
     context_uncond_fraction: float = Field(
         0.5, ge=0, le=1,

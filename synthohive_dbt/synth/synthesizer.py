@@ -22,7 +22,7 @@ import torch
 from ..errors import GenerationError, TrainingError
 from . import persistence
 from .constraints import Requirements, build_requirements, declared_bounds
-from .ctgan import CTGANTrainer
+from .ctgan import CTGANTrainer, GeneratorAverage
 from .fidelity import fidelity_score
 from .frames import check_frames, context_chunks
 from .loop import FidelityTracker, run_epochs
@@ -54,6 +54,7 @@ class TableSynthesizer:
         self._tracker = FidelityTracker(self.settings.patience, self.settings.min_delta)
         self._epochs_trained = 0
         self._last_state: dict[str, torch.Tensor] | None = None
+        self._ema = GeneratorAverage(self.settings.generator_ema)
         self._optimizers: tuple[torch.optim.Optimizer, torch.optim.Optimizer] | None = None
         self._holdout: tuple[pd.DataFrame, pd.DataFrame | None] | None = None
         self._sample_calls = 0
@@ -172,6 +173,7 @@ class TableSynthesizer:
         self._tracker = FidelityTracker(settings.patience, settings.min_delta)
         self._epochs_trained = 0
         self._last_state = None
+        self._ema = GeneratorAverage(settings.generator_ema)
         self._rng = torch.Generator(device=device).manual_seed(self.seed)
 
     def _network_dims(self) -> dict[str, int]:
@@ -229,7 +231,7 @@ class TableSynthesizer:
         try:
             self._epochs_trained = run_epochs(
                 trainer, start_epoch=self._epochs_trained, epochs=epochs, eval_every=eval_every,
-                evaluate=lambda: self.evaluate(*self._holdout, seed=self.seed), tracker=self._tracker,
+                evaluate=self._score_weights, tracker=self._tracker,
                 on_epoch_end=on_epoch_end, progress=progress,
             )
         except RuntimeError as exc:
@@ -243,8 +245,17 @@ class TableSynthesizer:
             raise TrainingError("no optimisers to train with", hint="fit the model first")
         return CTGANTrainer(
             self.settings, self._fitted(), encoded.tensors(self._device), context_vectors,
-            self.generator_net, self.critic, self._optimizers, self._rng,
+            self.generator_net, self.critic, self._optimizers, self._rng, self._ema,
         )
+
+    def _score_weights(self, state: dict[str, torch.Tensor]) -> dict[str, Any]:
+        """The fidelity check of the training loop: ``state`` scored on the held-out slice."""
+        live = _clone(self.generator_net.state_dict())
+        self.generator_net.load_state_dict(state)
+        try:
+            return self.evaluate(*self._holdout, seed=self.seed)
+        finally:
+            self.generator_net.load_state_dict(live)
 
     def _encode_context(self, context: pd.DataFrame) -> torch.Tensor:
         if self.context_transformer is None:
@@ -266,12 +277,14 @@ class TableSynthesizer:
         """Fidelity of as many sampled rows as ``real`` has (default: the held-out slice of
         the last fit). ``weights``: ``current`` (after fit or load, the best checkpoint;
         inside an ``on_epoch_end`` callback, the weights being trained), ``best`` (the kept
-        checkpoint) or ``last`` (the last trained weights)."""
+        checkpoint) or ``last`` (the weights training ended with, as sampling would use
+        them: their moving average)."""
         if real is None:
             if self._holdout is None:
                 raise GenerationError("no held-out rows in memory", hint="pass real= rows to score against")
             real, context = self._holdout
-        chosen = {"current": None, "best": self._tracker.best_state, "last": self._last_state}[weights]
+        final = self._ema.average if self._ema.average is not None else self._last_state
+        chosen = {"current": None, "best": self._tracker.best_state, "last": final}[weights]
         if weights != "current" and chosen is None:
             raise GenerationError(f"no {weights} weights in memory", hint="use weights='current'")
         kept = _clone(self.generator_net.state_dict()) if chosen is not None else None
