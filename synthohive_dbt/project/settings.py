@@ -63,6 +63,7 @@ class SynthSettings(StrictModel):
     discriminator_decay: float | None = Field(None, ge=0)
     gradient_penalty: float | None = Field(None, ge=0)
     gumbel_tau: float | None = Field(None, gt=0)
+    generator_ema: float | None = Field(None, ge=0, lt=1, description="EMA decay of the sampled generator weights")
     context_uncond_fraction: float | None = Field(None, ge=0, le=1)
     max_modes: int | None = Field(None, ge=1, description="mixture components per numeric column")
     mode_weight_threshold: float | None = Field(None, ge=0, lt=1)

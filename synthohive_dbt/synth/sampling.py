@@ -43,26 +43,40 @@ class SamplingEngine:
         columns = self.layout.cond_columns
         self.offsets = torch.tensor(self.layout.cond_offsets, dtype=torch.long, device=self.device)
         widths = [self.layout.discrete_widths[j] for j in columns]
-        probs = torch.zeros(len(columns), max(widths, default=1), device=self.device)
+        probs = torch.zeros(len(columns), max(widths, default=1), dtype=torch.float64, device=self.device)
         for k, j in enumerate(columns):
-            counts = torch.tensor(transformer.discrete_counts(j), dtype=torch.float32)
+            counts = torch.tensor(transformer.discrete_counts(j), dtype=torch.float64)
             probs[k, : len(counts)] = counts / counts.sum().clamp_min(1)
-        self.true_probs = probs
+        #: per conditional column, the cumulative true frequency of its categories
+        self.cumulative = probs.cumsum(dim=1)
+        for k, width in enumerate(widths):
+            self.cumulative[k, width - 1 :] = 1.0  # no rounding can reach a padding slot
 
-    def _cond_vectors(
-        self, rows: int, cond: tuple[int, int] | None, rng: torch.Generator
+    def _generator_input(
+        self, rows: int, cond: tuple[int, int] | None, context: torch.Tensor | None,
+        rng: torch.Generator,
     ) -> torch.Tensor:
-        dim = self.layout.cond_dim
-        out = torch.zeros(rows, dim + 1, device=self.device)
+        """Noise, conditional vectors and context, written into one buffer."""
+        emb, dim = self.settings.embedding_dim, self.layout.cond_dim
+        width = emb + dim + (context.shape[1] if context is not None else 0)
+        out = torch.zeros(rows, width + 1, device=self.device)
+        out[:, :emb].normal_(generator=rng)
+        if context is not None:
+            out[:, emb + dim : width] = context
+        spare = torch.full((rows,), width, dtype=torch.long, device=self.device)
         if not self.layout.cond_columns:
-            return out[:, :dim]
-        if cond is not None:
-            out[:, int(self.offsets[cond[0]]) + cond[1]] = 1.0
-        elif not self.unconditioned:
+            position = spare
+        elif cond is not None:
+            position = spare.fill_(emb + int(self.offsets[cond[0]]) + cond[1])
+        elif self.unconditioned:
+            position = spare
+        else:  # a column uniformly, a category by its true frequency (inverse CDF)
             column = torch.randint(len(self.layout.cond_columns), (rows,), generator=rng, device=self.device)
-            category = torch.multinomial(self.true_probs[column], 1, generator=rng).squeeze(1)
-            out.scatter_(1, (self.offsets[column] + category).unsqueeze(1), 1.0)
-        return out[:, :dim]
+            uniform = torch.rand(rows, 1, generator=rng, device=self.device)
+            category = (self.cumulative[column] < uniform).sum(dim=1)
+            position = emb + self.offsets[column] + category
+        out.scatter_(1, position.unsqueeze(1), 1.0)
+        return out[:, :width]
 
     @torch.inference_mode()
     def raw(
@@ -76,11 +90,8 @@ class SamplingEngine:
         step = self.settings.sample_batch_rows
         for start in range(0, rows, step):
             count = min(step, rows - start)
-            noise = torch.randn(count, self.settings.embedding_dim, generator=rng, device=self.device)
-            parts = [noise, self._cond_vectors(count, cond, rng)]
-            if context is not None:
-                parts.append(context[start : start + count])
-            logits = net(torch.cat(parts, dim=1))
+            part = context[start : start + count] if context is not None else None
+            logits = net(self._generator_input(count, cond, part, rng))
             batch_values, batch_choices = self.layout.choose(logits, rng)
             values.append(batch_values)
             choices.append(batch_choices)

@@ -111,3 +111,16 @@ def test_log_frequency_lifts_rare_categories():
     log_share = (sampler_over(codes, [2]).draw(5000, generator).category == 1).float().mean()
     raw_share = (sampler_over(codes, [2], False).draw(5000, generator).category == 1).float().mean()
     assert log_share > 0.2 and raw_share < 0.03  # log(11) / (log(11) + log(991)) = 0.26
+
+
+def test_choose_draws_categories_by_their_softmax_probability():
+    layout = SpanLayout([], [3, 5], CPU)
+    probs = [torch.tensor([0.7, 0.2, 0.1]), torch.tensor([0.1, 0.1, 0.2, 0.25, 0.35])]
+    logits = torch.zeros(20000, layout.data_dim)
+    for span, p in zip(layout.discrete_span, probs):
+        start = layout.span_start[span]
+        logits[:, start : start + len(p)] = torch.log(p) + 3.0  # softmax ignores the shift
+    _, choices = layout.choose(logits, torch.Generator().manual_seed(0))
+    for span, p in zip(layout.discrete_span, probs):
+        freq = torch.bincount(choices[:, span], minlength=len(p)).float() / len(choices)
+        torch.testing.assert_close(freq, p, atol=0.015, rtol=0)
