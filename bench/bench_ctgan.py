@@ -20,7 +20,9 @@ sizes. Figures, each with the ratio reference / ours:
 Timings on a shared machine move with its load; the script prints the load average at
 its start and end, and where it can it interleaves or repeats the two sides.
 
-The reference is installed with the ``bench`` extra (``pip install -e ".[bench]"``).
+Both sides use the same number of torch threads (``--threads``, by default what torch
+picks, which is what the reference runs with; the library's own default is half the
+CPUs, see ``runtime.default_threads``). The reference is installed with the ``bench`` extra (``pip install -e ".[bench]"``).
 
     python bench/bench_ctgan.py [--rows 50000] [--epochs 30] [--sample-rows 50000]
 """
@@ -187,7 +189,12 @@ def main() -> None:
     parser.add_argument("--batch-size", type=int, default=500)
     parser.add_argument("--sample-rows", type=int, default=50_000, help="rows per throughput run")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument(
+        "--threads", type=int, default=torch.get_num_threads(),
+        help="torch threads for both sides (default: torch's own default, which the reference uses)",
+    )
     args = parser.parse_args()
+    torch.set_num_threads(args.threads)
     warnings.filterwarnings("ignore")
     data = make_data(args.rows + TEST_ROWS, args.seed)
     train, test = data.iloc[: args.rows].reset_index(drop=True), data.iloc[args.rows :].reset_index(drop=True)
@@ -206,7 +213,9 @@ def main() -> None:
     print(f"reference: fit {ref_fit:.1f}s (preprocessing {ref_times['prep']:.1f}s), fidelity {ref_score:.4f}", flush=True)
 
     # ---- ours at identical settings -------------------------------------------------------------
-    settings = SynthSettings(epochs=args.epochs, batch_size=args.batch_size, patience=None)
+    settings = SynthSettings(
+        epochs=args.epochs, batch_size=args.batch_size, patience=None, threads=args.threads
+    )
     ours = TableSynthesizer(settings, seed=args.seed)
     watch = FidelityWatch(ours, test, ref_score, args.seed)
     started = time.perf_counter()

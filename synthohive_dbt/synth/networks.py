@@ -47,23 +47,45 @@ class Generator(nn.Module):
                 bias = (module.fc.bias - bn.running_mean) * scale + bn.bias
             else:
                 weight, bias = module.weight, module.bias
-            layers.append((weight.detach().to(dtype), bias.detach().to(dtype)))
+            # stored transposed: (in, out) rows feed addmm's fast path directly
+            layers.append((weight.detach().t().contiguous().to(dtype), bias.detach().to(dtype)))
         return FoldedGenerator(layers, dtype)
 
 
 class FoldedGenerator:
-    """The generator as plain ``(weight, bias)`` pairs, for fast eval-mode sampling."""
+    """The generator as plain ``(weight transposed, bias)`` pairs, for fast eval-mode sampling.
+
+    The residual concatenations are not copied: one buffer per batch holds, from the
+    right, the input and then each layer's output, so every layer reads a contiguous
+    column range ``[its input | earlier outputs]`` and writes its output just left of it.
+    """
 
     def __init__(self, layers: list[tuple[torch.Tensor, torch.Tensor]], dtype: torch.dtype) -> None:
         self.layers = layers
         self.dtype = dtype
+        self.widths = [weight.shape[1] for weight, _ in layers[:-1]]
+        self.input_dim = layers[0][0].shape[0]
+        self.total = sum(self.widths) + self.input_dim
+
+    def buffer(self, rows: int, device: torch.device) -> tuple[torch.Tensor, torch.Tensor]:
+        """``(buffer, input view)``: write the generator input into the view, then ``run``."""
+        buffer = torch.empty(rows, self.total, dtype=self.dtype, device=device)
+        return buffer, buffer[:, self.total - self.input_dim :]
+
+    def run(self, buffer: torch.Tensor) -> torch.Tensor:
+        end = self.total - self.input_dim
+        for (weight, bias), width in zip(self.layers[:-1], self.widths):
+            out = buffer[:, end - width : end]
+            torch.addmm(bias, buffer[:, end:], weight, out=out)
+            out.relu_()
+            end -= width
+        weight, bias = self.layers[-1]
+        return torch.addmm(bias, buffer, weight)
 
     def __call__(self, x: torch.Tensor) -> torch.Tensor:
-        x = x.to(self.dtype)
-        for weight, bias in self.layers[:-1]:
-            x = torch.cat([torch.relu(torch.nn.functional.linear(x, weight, bias)), x], dim=1)
-        weight, bias = self.layers[-1]
-        return torch.nn.functional.linear(x, weight, bias)
+        buffer, view = self.buffer(x.shape[0], x.device)
+        view.copy_(x)
+        return self.run(buffer)
 
 
 class SeededDropout(nn.Module):

@@ -52,54 +52,53 @@ class SamplingEngine:
         for k, width in enumerate(widths):
             self.cumulative[k, width - 1 :] = 1.0  # no rounding can reach a padding slot
 
-    def _generator_input(
-        self, rows: int, cond: tuple[int, int] | None, context: torch.Tensor | None,
+    def _fill_input(
+        self, view: torch.Tensor, cond: tuple[int, int] | None, context: torch.Tensor | None,
         rng: torch.Generator,
-    ) -> torch.Tensor:
-        """Noise, conditional vectors and context, written into one buffer."""
+    ) -> None:
+        """Write noise, conditional vectors and context into the generator's input ``view``."""
+        rows = view.shape[0]
         emb, dim = self.settings.embedding_dim, self.layout.cond_dim
-        width = emb + dim + (context.shape[1] if context is not None else 0)
-        out = torch.zeros(rows, width + 1, device=self.device)
-        out[:, :emb].normal_(generator=rng)
+        view[:, :emb] = torch.randn(rows, emb, generator=rng, device=self.device)
+        view[:, emb:].zero_()
         if context is not None:
-            out[:, emb + dim : width] = context
-        spare = torch.full((rows,), width, dtype=torch.long, device=self.device)
-        if not self.layout.cond_columns:
-            position = spare
-        elif cond is not None:
-            position = spare.fill_(emb + int(self.offsets[cond[0]]) + cond[1])
-        elif self.unconditioned:
-            position = spare
-        else:  # a column uniformly, a category by its true frequency (inverse CDF)
-            column = torch.randint(len(self.layout.cond_columns), (rows,), generator=rng, device=self.device)
-            uniform = torch.rand(rows, 1, generator=rng, device=self.device)
-            category = (self.cumulative[column] < uniform).sum(dim=1)
-            position = emb + self.offsets[column] + category
-        out.scatter_(1, position.unsqueeze(1), 1.0)
-        return out[:, :width]
+            view[:, emb + dim :] = context
+        if not self.layout.cond_columns or (cond is None and self.unconditioned):
+            return
+        if cond is not None:
+            view[:, emb + int(self.offsets[cond[0]]) + cond[1]] = 1.0
+            return
+        # a column uniformly, a category by its true frequency (inverse CDF)
+        column = torch.randint(len(self.layout.cond_columns), (rows,), generator=rng, device=self.device)
+        uniform = torch.rand(rows, 1, generator=rng, device=self.device)
+        category = (self.cumulative[column] < uniform).sum(dim=1)
+        position = emb + self.offsets[column] + category
+        view.scatter_(1, position.unsqueeze(1), 1.0)
 
     @torch.inference_mode()
     def raw(
         self, rows: int, *, context: torch.Tensor | None, cond: tuple[int, int] | None,
         rng: torch.Generator,
     ) -> RawBatch:
-        """``rows`` decoded rows; ``context`` holds one encoded context row per output row."""
+        """``rows`` decoded rows; ``context`` holds one encoded context row per output row.
+
+        The generator runs batch by batch (``sample_batch_rows``, cache-sized); sampling
+        the spans and decoding then run once over all the rows."""
         self.generator_net.eval()
         net = self.generator_net.folded(self.dtype)
-        values, choices = [], []
+        logits = []
         step = self.settings.sample_batch_rows
         for start in range(0, rows, step):
             count = min(step, rows - start)
-            part = context[start : start + count] if context is not None else None
-            logits = net(self._generator_input(count, cond, part, rng))
-            batch_values, batch_choices = self.layout.choose(logits, rng)
-            values.append(batch_values)
-            choices.append(batch_choices)
-        if not values:
+            buffer, view = net.buffer(count, self.device)
+            self._fill_input(view, cond, context[start : start + count] if context is not None else None, rng)
+            logits.append(net.run(buffer))
+        if not logits:
             spans = len(self.layout.span_start)
             empty = torch.zeros(0, self.layout.n_values), torch.zeros(0, spans, dtype=torch.long)
             return self.transformer.decode(*empty)
-        return self.transformer.decode(torch.cat(values), torch.cat(choices))
+        values, choices = self.layout.choose(torch.cat(logits), rng)
+        return self.transformer.decode(values, choices)
 
 
 def generate_frame(
