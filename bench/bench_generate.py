@@ -4,7 +4,10 @@ Copies ``examples/shop`` to a temporary folder, trains it once with few epochs (
 model's quality is not what is measured here), then generates the whole project at
 each scale factor into a fresh DuckDB file, each in a fresh subprocess so that the
 peak resident memory it prints is that scale's own. Generation streams chunks, so
-peak memory should stay roughly flat while rows grow a hundredfold.
+peak memory should stay roughly flat while rows grow a hundredfold: it is the Python
+process with torch and the models (about 0.6 GB), one chunk's working set, and DuckDB's
+buffer pool, which ``memory_limit`` caps (cached blocks of the written tables, the hash
+tables of the foreign-key checks; past the limit they spill to disk).
 
     python bench/bench_generate.py [--scales 1 10 100] [--epochs 3] [--chunk-size 100000]
 """
@@ -43,7 +46,9 @@ def train(project: Path, epochs: int, seed: int) -> float:
     return time.perf_counter() - started
 
 
-def generate_once(project: Path, database: Path, scale: float, chunk_size: int, seed: int) -> dict:
+def generate_once(
+    project: Path, database: Path, scale: float, chunk_size: int, seed: int, memory_limit: str | None
+) -> dict:
     """Generate the project at ``scale`` (run in its own process); rows, seconds, peak RSS.
 
     The clock covers ``generate_project`` only (loading the models included), not
@@ -57,7 +62,8 @@ def generate_once(project: Path, database: Path, scale: float, chunk_size: int, 
     from synthohive_dbt.targets.duckdb import DuckDBAdapter
 
     manifest = load_project(project)
-    adapter = DuckDBAdapter(DuckDBTarget(path=str(database)), project)
+    limit = {"memory_limit": memory_limit} if memory_limit else {}
+    adapter = DuckDBAdapter(DuckDBTarget(path=str(database), **limit), project)
     con = open_real_connection(manifest)
     started = time.perf_counter()
     try:
@@ -83,7 +89,9 @@ def generate_once(project: Path, database: Path, scale: float, chunk_size: int, 
     }
 
 
-def run_worker(project: Path, database: Path, scale: float, chunk_size: int, seed: int) -> dict:
+def run_worker(
+    project: Path, database: Path, scale: float, chunk_size: int, seed: int, memory_limit: str | None
+) -> dict:
     """:func:`generate_once` in a fresh Python process."""
     command = [
         sys.executable,
@@ -99,6 +107,7 @@ def run_worker(project: Path, database: Path, scale: float, chunk_size: int, see
         str(chunk_size),
         "--seed",
         str(seed),
+        *(["--memory-limit", memory_limit] if memory_limit else []),
     ]
     output = subprocess.run(command, check=True, capture_output=True, text=True).stdout
     return json.loads(output.strip().splitlines()[-1])
@@ -110,6 +119,11 @@ def main() -> None:
     parser.add_argument("--epochs", type=int, default=3)
     parser.add_argument("--chunk-size", type=int, default=100_000)
     parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument(
+        "--memory-limit",
+        default=None,
+        help="the DuckDB target's memory_limit (default: the target's own default, 1GB)",
+    )
     parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--project", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--database", type=Path, help=argparse.SUPPRESS)
@@ -119,7 +133,14 @@ def main() -> None:
     if args.worker:
         print(
             json.dumps(
-                generate_once(args.project, args.database, args.scale, args.chunk_size, args.seed)
+                generate_once(
+                    args.project,
+                    args.database,
+                    args.scale,
+                    args.chunk_size,
+                    args.seed,
+                    args.memory_limit,
+                )
             )
         )
         return
@@ -129,14 +150,20 @@ def main() -> None:
         shutil.copytree(EXAMPLE, project, ignore=shutil.ignore_patterns("target"))
         seconds = train(project, args.epochs, args.seed)
         print(f"trained examples/shop ({args.epochs} epochs per table) in {seconds:.1f}s")
-        print(f"chunk size {args.chunk_size:,} rows; each scale in a fresh process\n")
+        limit = args.memory_limit or "1GB (default)"
+        print(f"chunk size {args.chunk_size:,} rows; DuckDB memory_limit {limit}; each scale in a fresh process\n")
         print(
             f"{'scale':>7} {'rows':>12} {'seconds':>9} {'rows/s':>10} {'peak RSS MB':>12} {'RSS vs x1':>10}"
         )
         base = None
         for scale in args.scales:
             result = run_worker(
-                project, Path(tmp) / f"scale_{scale:g}.duckdb", scale, args.chunk_size, args.seed
+                project,
+                Path(tmp) / f"scale_{scale:g}.duckdb",
+                scale,
+                args.chunk_size,
+                args.seed,
+                args.memory_limit,
             )
             base = base or result["peak_rss_mb"]
             rate = result["rows"] / result["seconds"]

@@ -24,6 +24,7 @@ import pandas as pd
 import pyarrow as pa
 
 from ..errors import ConstraintViolation
+from ..synth import ClipTally
 from ..targets.base import TargetAdapter
 from ..training.plan import foreign_key
 from .assignment import SecondaryAssigner
@@ -85,6 +86,7 @@ class TableStream:
         }
         self.rows_written = 0
         self.chunks = 0
+        self.clipped = ClipTally()
         self._secondary: list[tuple[str, SecondaryAssigner, KeyTable]] = []
 
     @property
@@ -107,6 +109,13 @@ class TableStream:
             self.rows_written += len(frame)
             logger.debug("%s: chunk %d, %d rows", self.table.name, self.chunks, len(frame))
             yield self.caster.to_batch(frame)
+        if self.clipped.clipped:
+            logger.warning(
+                "%s: rows still out of a declared bound after %d redraws were clipped to it: %s",
+                self.table.name,
+                self.trained.synth.settings.max_resample_rounds,
+                self.clipped.summary(),
+            )
 
     def _root_chunks(self) -> Iterator[_Chunk]:
         total = int(self.rows or 0)
@@ -172,7 +181,7 @@ class TableStream:
 
     def _draw(self, n: int, context: pd.DataFrame | None, rng: np.random.Generator) -> pd.DataFrame:
         seed = int(rng.integers(0, 2**31 - 1))
-        frame = self.trained.synth.sample(n, context=context, seed=seed)
+        frame = self.trained.synth.sample(n, context=context, seed=seed, clip_tally=self.clipped)
         return frame.reset_index(drop=True)
 
     def _empty_values(self) -> pd.DataFrame:

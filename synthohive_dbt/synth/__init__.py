@@ -18,8 +18,9 @@ Modules, in pipeline order: ``columns`` (kinds and dtypes), ``continuous`` and
 
 from __future__ import annotations
 
+from .constraints import ClipTally
 from .fidelity import fidelity_score
 from .settings import EpochInfo, SynthSettings
 from .synthesizer import TableSynthesizer
 
-__all__ = ["EpochInfo", "SynthSettings", "TableSynthesizer", "fidelity_score"]
+__all__ = ["ClipTally", "EpochInfo", "SynthSettings", "TableSynthesizer", "fidelity_score"]

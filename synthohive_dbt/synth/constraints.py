@@ -26,6 +26,33 @@ logger = logging.getLogger(__name__)
 
 
 @dataclass
+class ClipTally:
+    """Rows clipped to their hard bounds over many sampling calls, for one summary line.
+
+    Pass one to ``sample`` (``clip_tally=``) to collect instead of a warning per call: a
+    table generated in a hundred chunks then says once how many rows were clipped.
+    """
+
+    rows: int = 0
+    clipped: int = 0
+    columns: dict[str, int] = field(default_factory=dict)
+
+    def add(self, rows: int, clipped: int, columns: Mapping[str, int]) -> None:
+        self.rows += rows
+        self.clipped += clipped
+        for name, count in columns.items():
+            self.columns[name] = self.columns.get(name, 0) + count
+
+    def summary(self) -> str:
+        """``"12 of 1,000 rows (1.2%): amount (10 rows), ..."``; empty when none."""
+        if not self.clipped:
+            return ""
+        share = self.clipped / max(self.rows, 1)
+        detail = ", ".join(f"{name} ({count:,} rows)" for name, count in sorted(self.columns.items()))
+        return f"{self.clipped:,} of {self.rows:,} rows ({share:.2%}): {detail}"
+
+
+@dataclass
 class Requirements:
     """What every generated row must satisfy, in model units."""
 
@@ -61,19 +88,23 @@ class Requirements:
         for j, code in self.codes.items():
             raw.codes[rows, j] = code
 
-    def explain(self, raw: RawBatch, bad: np.ndarray, transformer: DataTransformer) -> str:
-        """Which columns the still-bad rows break, for messages."""
-        parts = []
+    def broken(self, raw: RawBatch, bad: np.ndarray, transformer: DataTransformer) -> dict[str, int]:
+        """How many of the still-bad rows break each bound or condition, by description."""
+        out: dict[str, int] = {}
         for i, (lo, hi) in self.hard.items():
             values = raw.values[bad, i]
             count = int(((values < lo) | (values > hi)).sum())
             if count:
-                parts.append(f"{transformer.continuous[i].name} outside [{lo:g}, {hi:g}] ({count} rows)")
+                out[f"{transformer.continuous[i].name} outside [{lo:g}, {hi:g}]"] = count
         for j, code in self.codes.items():
             count = int((raw.codes[bad, j] != code).sum())
             if count:
-                parts.append(f"{transformer.discrete[j].name} condition ({count} rows)")
-        return "; ".join(parts)
+                out[f"{transformer.discrete[j].name} condition"] = count
+        return out
+
+    def explain(self, raw: RawBatch, bad: np.ndarray, transformer: DataTransformer) -> str:
+        """Which columns the still-bad rows break, for messages."""
+        return "; ".join(f"{what} ({count} rows)" for what, count in self.broken(raw, bad, transformer).items())
 
     def write_forced(self, frame: pd.DataFrame, transformer: DataTransformer) -> None:
         """Set condition values the model cannot produce itself, keeping dtypes."""

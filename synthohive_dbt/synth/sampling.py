@@ -17,7 +17,7 @@ import pandas as pd
 import torch
 
 from ..errors import ConstraintViolation
-from .constraints import Requirements
+from .constraints import ClipTally, Requirements
 from .networks import Generator
 from .runtime import sampling_dtype
 from .settings import SynthSettings
@@ -83,16 +83,21 @@ class SamplingEngine:
         """``rows`` decoded rows; ``context`` holds one encoded context row per output row.
 
         The generator runs batch by batch (``sample_batch_rows``, cache-sized); sampling
-        the spans and decoding then run once over all the rows."""
+        the spans and decoding then run once over all the rows. A short last batch is
+        padded (with zero rows, no random draws) to a power of two: oneDNN caches a
+        kernel per matrix shape, and one shape per possible remainder made that cache,
+        and resident memory, grow with every differently sized call."""
         self.generator_net.eval()
         net = self.generator_net.folded(self.dtype)
         logits = []
         step = self.settings.sample_batch_rows
         for start in range(0, rows, step):
             count = min(step, rows - start)
-            buffer, view = net.buffer(count, self.device)
-            self._fill_input(view, cond, context[start : start + count] if context is not None else None, rng)
-            logits.append(net.run(buffer))
+            buffer, view = net.buffer(_padded_rows(count, step), self.device)
+            part = context[start : start + count] if context is not None else None
+            self._fill_input(view[:count], cond, part, rng)
+            view[count:].zero_()
+            logits.append(net.run(buffer)[:count])
         if not logits:
             spans = len(self.layout.span_start)
             empty = torch.zeros(0, self.layout.n_values), torch.zeros(0, spans, dtype=torch.long)
@@ -101,11 +106,22 @@ class SamplingEngine:
         return self.transformer.decode(values, choices)
 
 
+def _padded_rows(count: int, step: int) -> int:
+    """``count`` rounded up to a power of two (at least 64, at most ``step``)."""
+    if count >= step:
+        return count
+    return min(step, max(64, 1 << (count - 1).bit_length()))
+
+
 def generate_frame(
     engine: SamplingEngine, rows: int, *, context: torch.Tensor | None, req: Requirements,
     rng: torch.Generator, np_rng: np.random.Generator, strict: bool,
+    clip_tally: ClipTally | None = None,
 ) -> pd.DataFrame:
-    """``rows`` rows meeting ``req``: offending rows redrawn, then clipped or refused."""
+    """``rows`` rows meeting ``req``: offending rows redrawn, then clipped or refused.
+
+    Clipped rows are logged as a warning, or added to ``clip_tally`` (and logged at
+    debug level) when the caller summarises many calls itself."""
     raw = engine.raw(rows, context=context, cond=req.cond, rng=rng)
     req.settle(raw)
     bad = req.violations(raw)
@@ -118,6 +134,8 @@ def generate_frame(
         req.settle(fresh)
         raw.put(redo, fresh)
         bad[redo] = req.violations(fresh)
+    if clip_tally is not None and not bad.any():
+        clip_tally.add(rows, 0, {})
     if bad.any():
         detail = req.explain(raw, bad, engine.transformer)
         message = f"{int(bad.sum())} of {rows} rows break a constraint after {rounds} redraws: {detail}"
@@ -126,7 +144,11 @@ def generate_frame(
                 message,
                 hint="loosen the bound or condition, retrain with more epochs, or pass strict=False to clip",
             )
-        logger.warning("%s; clipped to comply", message)
+        if clip_tally is None:
+            logger.warning("%s; clipped to comply", message)
+        else:
+            clip_tally.add(rows, int(bad.sum()), req.broken(raw, bad, engine.transformer))
+            logger.debug("%s; clipped to comply", message)
         req.force(raw, np.flatnonzero(bad))
     frame = engine.transformer.materialize(raw, np_rng)
     req.write_forced(frame, engine.transformer)

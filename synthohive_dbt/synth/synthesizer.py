@@ -21,7 +21,7 @@ import torch
 
 from ..errors import GenerationError, TrainingError
 from . import persistence
-from .constraints import Requirements, build_requirements, declared_bounds
+from .constraints import ClipTally, Requirements, build_requirements, declared_bounds
 from .ctgan import CTGANTrainer, GeneratorAverage
 from .fidelity import fidelity_score
 from .frames import check_frames, context_chunks
@@ -291,7 +291,10 @@ class TableSynthesizer:
         if chosen is not None:
             self.generator_net.load_state_dict(chosen)
         try:
-            synth = self.sample(len(real), context=context, seed=self.seed if seed is None else seed)
+            # scoring samples clip quietly: an early model breaks bounds, that is expected
+            synth = self.sample(
+                len(real), context=context, seed=self.seed if seed is None else seed, clip_tally=ClipTally()
+            )
         finally:
             if kept is not None:
                 self.generator_net.load_state_dict(kept)
@@ -301,11 +304,15 @@ class TableSynthesizer:
 
     def sample(
         self, n: int, *, context: pd.DataFrame | None = None, conditions: Mapping[str, Any] | None = None,
-        seed: int | None = None, strict: bool = False,
+        seed: int | None = None, strict: bool = False, clip_tally: ClipTally | None = None,
     ) -> pd.DataFrame:
-        """``n`` synthetic rows (one per ``context`` row for a child model)."""
+        """``n`` synthetic rows (one per ``context`` row for a child model).
+
+        Rows still breaking a declared bound after the redraws are clipped with a warning,
+        or counted into ``clip_tally`` for a caller that reports many calls at once."""
         chunks = list(self.sample_batches(
-            n, chunk_size=max(n, 1), context=context, seed=seed, conditions=conditions, strict=strict
+            n, chunk_size=max(n, 1), context=context, seed=seed, conditions=conditions, strict=strict,
+            clip_tally=clip_tally,
         ))
         if not chunks:
             transformer = self._fitted()
@@ -316,6 +323,7 @@ class TableSynthesizer:
         self, n: int, *, chunk_size: int = 100_000,
         context: pd.DataFrame | Iterable[pd.DataFrame] | None = None, seed: int | None = None,
         as_arrow: bool = False, conditions: Mapping[str, Any] | None = None, strict: bool = False,
+        clip_tally: ClipTally | None = None,
     ) -> Iterator[pd.DataFrame | pa.RecordBatch]:
         """Stream ``n`` rows as chunks of at most ``chunk_size`` rows (memory bounded by a
         chunk); ``context`` may itself be a stream of DataFrames."""
@@ -336,17 +344,21 @@ class TableSynthesizer:
             transformer, self.bounds, conditions, observed=self.settings.enforce_observed_bounds, strict=strict
         )
         rng, np_rng = self._sampling_rngs(seed)
-        return self._stream(context_chunks(n, chunk_size, context), req, rng, np_rng, strict, as_arrow)
+        return self._stream(
+            context_chunks(n, chunk_size, context), req, rng, np_rng, strict, as_arrow, clip_tally
+        )
 
     def _stream(
         self, chunks: Iterator[tuple[int, pd.DataFrame | None]], req: Requirements,
         rng: torch.Generator, np_rng: np.random.Generator, strict: bool, as_arrow: bool,
+        clip_tally: ClipTally | None = None,
     ) -> Iterator[pd.DataFrame | pa.RecordBatch]:
         for rows, context in chunks:
             with torch_threads(self.settings):
                 vectors = self._encode_context(context) if context is not None else None
                 frame = generate_frame(
-                    self._engine, rows, context=vectors, req=req, rng=rng, np_rng=np_rng, strict=strict
+                    self._engine, rows, context=vectors, req=req, rng=rng, np_rng=np_rng, strict=strict,
+                    clip_tally=clip_tally,
                 )
             yield pa.RecordBatch.from_pandas(frame, preserve_index=False) if as_arrow else frame
 

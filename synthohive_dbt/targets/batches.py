@@ -63,10 +63,28 @@ def conform_batches(
 
 
 def rebatch(batches: Iterable[pa.RecordBatch], max_rows: int) -> Iterator[pa.RecordBatch]:
-    """Split batches larger than ``max_rows`` so a reader's batch size is honoured."""
+    """Re-cut ``batches`` into batches of exactly ``max_rows`` rows (the last one: the rest).
+
+    The cut does not depend on how the storage happened to chunk the rows, so a reader
+    sees the same batches whichever way (or on whichever target) the table was written,
+    and what is drawn per batch stays the same for the same seed.
+    """
+    pending: list[pa.RecordBatch] = []
+    held = 0
     for batch in batches:
-        if batch.num_rows <= max_rows:
-            yield batch
-            continue
-        for start in range(0, batch.num_rows, max_rows):
-            yield batch.slice(start, max_rows)
+        while batch.num_rows:
+            take = min(max_rows - held, batch.num_rows)
+            pending.append(batch.slice(0, take))
+            held += take
+            batch = batch.slice(take)
+            if held == max_rows:
+                yield _joined(pending)
+                pending, held = [], 0
+    if held:
+        yield _joined(pending)
+
+
+def _joined(parts: list[pa.RecordBatch]) -> pa.RecordBatch:
+    if len(parts) == 1:
+        return parts[0]
+    return pa.Table.from_batches(parts).combine_chunks().to_batches()[0]

@@ -37,6 +37,13 @@ class DuckDBTarget(TargetConfig):
         description="database file, relative to the project; ':memory:' for none",
     )
     schema_: str = Field("main", alias="schema", description="schema the synthetic tables go to")
+    memory_limit: str | None = Field(
+        "1GB",
+        pattern=r"^\s*\d+(\.\d+)?\s*(B|KB|KiB|MB|MiB|GB|GiB|TB|TiB)\s*$",
+        description="DuckDB's memory_limit for the target (e.g. 512MB, 4GB): joins and "
+        "checks over large tables spill to disk rather than grow; null: DuckDB's default "
+        "(80% of RAM)",
+    )
 
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 

@@ -1,10 +1,12 @@
 """The DuckDB target: synthetic tables in a DuckDB database file (the embedded default).
 
-A write streams record batches into a staging table ``__shive_tmp_<name>`` and swaps
-it in (drop the old table, rename the staging one) inside one transaction. DuckDB's
-transactions cover DDL, so a write that fails at any point, including a batch
-iterator raising half-way, rolls back to the previous table, or to none, with no
-staging table left behind.
+A write streams record batches into a staging table ``__shive_tmp_<name>``, committing
+batch by batch (so memory stays one batch, not the table), then swaps it in (drop the old
+table, rename the staging one) inside one transaction; DuckDB's transactions cover DDL.
+A write that fails at any point, including a batch iterator raising half-way, drops the
+staging table and leaves the previous table, or none. A process killed mid-write can
+leave a staging table behind: it is hidden from listings and replaced by the next write
+of that table.
 """
 
 from __future__ import annotations
@@ -14,13 +16,14 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
+import duckdb
+
 from .base import TargetAdapter, validate_identifier
 from .batches import TEMP_PREFIX, conform_batches, rebatch, temp_name
 from .config import DuckDBTarget
 from .duckdb_session import DuckDBSession, quote_identifier
 
 if TYPE_CHECKING:
-    import duckdb
     import pyarrow as pa
 
     from .config import TargetConfig
@@ -67,6 +70,9 @@ class DuckDBAdapter(TargetAdapter):
         if self.database != MEMORY:
             Path(self.database).parent.mkdir(parents=True, exist_ok=True)
         session = DuckDBSession(self.database, f"duckdb target {self.database}")
+        if self.config.memory_limit:
+            with session.errors("setting memory_limit"):
+                session.run(f"SET memory_limit = '{self.config.memory_limit.strip()}'")
         with session.errors("creating the schema"):
             session.run(f"CREATE SCHEMA IF NOT EXISTS {self.quote(self.schema)}")
         return session
@@ -148,21 +154,42 @@ class DuckDBAdapter(TargetAdapter):
 
     # ---- data ------------------------------------------------------------------------
     def write_table(self, name: str, schema: pa.Schema, batches: Iterable[pa.RecordBatch]) -> int:
-        """Stream ``batches`` into a staging table and swap it in, all in one transaction."""
+        """Stream ``batches`` into a staging table, then swap it in with one transaction.
+
+        Each batch is committed to the staging table on its own: a transaction that held
+        every batch would keep all of them in memory until its commit (DuckDB cannot
+        evict uncommitted blocks), so memory would grow with the table. The swap is the
+        only step that touches ``name``; a failure before it drops the staging table and
+        leaves ``name`` as it was.
+        """
         final = self.relation(name)
         staging = self.relation(temp_name(name))
         rows = 0
         session = self.session
-        with session.errors("write", table=name), session.transaction():
-            session.run(f"DROP TABLE IF EXISTS {staging}")
-            session.create_from_schema(staging, schema)
-            for batch in conform_batches(name, schema, batches):
-                if batch.num_rows:
-                    session.insert_batch(staging, batch)
-                    rows += batch.num_rows
-            self._swap(name, staging)
+        swapped = False
+        with session.errors("write", table=name):
+            try:
+                session.run(f"DROP TABLE IF EXISTS {staging}")
+                session.create_from_schema(staging, schema)
+                for batch in conform_batches(name, schema, batches):
+                    if batch.num_rows:
+                        session.insert_batch(staging, batch)
+                        rows += batch.num_rows
+                with session.transaction():
+                    self._swap(name, staging)
+                swapped = True
+            finally:
+                if not swapped:
+                    self._drop_staging(staging)
         log.debug("wrote %d rows to %s", rows, final)
         return rows
+
+    def _drop_staging(self, staging: str) -> None:
+        """Remove a failed write's staging table; the error being raised is what matters."""
+        try:
+            self.session.run(f"DROP TABLE IF EXISTS {staging}")
+        except duckdb.Error as exc:
+            log.warning("could not drop the staging table %s: %s", staging, exc)
 
     def _swap(self, name: str, staging: str) -> None:
         """Replace ``name`` by the staging table (inside the caller's transaction)."""

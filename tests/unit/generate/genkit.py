@@ -218,6 +218,7 @@ class Interrupt(RuntimeError):
 @dataclass
 class _Settings:
     epochs: int
+    max_resample_rounds: int = 10
 
     def model_copy(self, update: dict) -> _Settings:
         return _Settings(update.get("epochs", self.epochs))
@@ -228,6 +229,8 @@ class BootstrapSynth:
 
     #: raise :class:`Interrupt` after this many epochs, counted over all fits (once)
     interrupt_at: int | None = None
+    #: report one clipped row per sampling call (as the real engine does for bounds)
+    clip_one_per_call: bool = False
     epochs_run: int = 0
     fits: list[tuple[int, int]] = []  # (start epoch, end epoch) of every fit, for assertions
 
@@ -289,8 +292,11 @@ class BootstrapSynth:
         conditions: Any = None,
         seed: int | None = None,
         strict: bool = False,
+        clip_tally: Any = None,
     ) -> pd.DataFrame:
         rng = np.random.default_rng(seed)
+        if self.clip_one_per_call and clip_tally is not None and n:
+            clip_tally.add(n, 1, {"amount outside [0, inf]": 1})
         if context is None or not self.keys:
             return self.rows.iloc[rng.integers(0, len(self.rows), n)].reset_index(drop=True)
         wanted = _context_keys(context)

@@ -10,7 +10,7 @@ import pyarrow as pa
 import pytest
 
 from synthohive_dbt.errors import ConstraintViolation, GenerationError
-from synthohive_dbt.synth import TableSynthesizer
+from synthohive_dbt.synth import ClipTally, TableSynthesizer
 
 
 @pytest.fixture(scope="module")
@@ -58,6 +58,18 @@ def test_unmeetable_bound_fails_in_strict_mode_and_is_clipped_otherwise(make_set
         out = model.sample(30, seed=1)
     assert (out["amount"] == 10_000).all()
     assert any("clipped" in r.getMessage() for r in caplog.records)
+
+    # a caller summarising many calls gets counts instead of a warning per call
+    caplog.clear()
+    tally = ClipTally()
+    with caplog.at_level(logging.WARNING):
+        for seed in (1, 2):
+            again = model.sample(30, seed=seed, clip_tally=tally)
+    assert (again["amount"] == 10_000).all()
+    assert not [r for r in caplog.records if r.levelno >= logging.WARNING]
+    assert tally.rows == 60 and tally.clipped == 60
+    assert tally.columns == {"amount outside [10000, 20000]": 60}
+    assert tally.summary().startswith("60 of 60 rows (100.00%): amount outside")
 
 
 def test_condition_outside_bounds_is_refused_when_strict(model):

@@ -252,3 +252,18 @@ def test_failed_create_table_as_keeps_the_previous_table(adapter, sample):
 def test_bad_sql_is_a_target_error(adapter):
     with pytest.raises(TargetError, match="query failed"):
         adapter.query("SELEC 1")
+
+
+def test_memory_limit_caps_duckdb_and_only_a_size_is_accepted(tmp_path):
+    import pydantic
+
+    def limit(config: DuckDBTarget) -> str:
+        with DuckDBAdapter(config, tmp_path) as target:
+            return target.query("SELECT current_setting('memory_limit')").column(0)[0].as_py()
+
+    assert limit(DuckDBTarget(path="a.duckdb")) == limit(DuckDBTarget(path="b.duckdb", memory_limit="1GB"))
+    small = limit(DuckDBTarget(path="c.duckdb", memory_limit="256MB"))
+    unbounded = limit(DuckDBTarget(path="d.duckdb", memory_limit=None))
+    assert small != unbounded and small.endswith("MiB")
+    with pytest.raises(pydantic.ValidationError):
+        DuckDBTarget(memory_limit="1GB'; DROP TABLE canary; --")
