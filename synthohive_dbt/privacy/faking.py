@@ -31,6 +31,7 @@ from faker import Faker
 
 from synthohive_dbt.errors import PrivacyError
 
+from . import fakepools
 from .kinds import FakeKind
 from .patterns import iban_check_digits, luhn_check_digit
 
@@ -170,17 +171,22 @@ def generated_fakes(
 
 
 def _block_draws(rows: np.ndarray, kind: FakeKind, locale: str | None, seed: int) -> list[Any]:
-    fk = faker_for(locale)
-    draw = _drawer(fk, kind)
     out: list[Any] = []
     if len(rows) == 0:
         return out
+    fk = faker_for(locale)
+    draw = _drawer(fk, kind)
+    pooled = fakepools.supports(kind.name, locale, seed)
     first, last = int(rows[0]), int(rows[-1])
     for block in range(first // BLOCK_ROWS, last // BLOCK_ROWS + 1):
         start = block * BLOCK_ROWS
         lo, hi = max(first, start), min(last, start + BLOCK_ROWS - 1)
-        fk.seed_instance(derive_seed(seed, kind.name, locale, block))
-        drawn = [draw() for _ in range(hi - start + 1)]
+        block_seed = derive_seed(seed, kind.name, locale, block)
+        if pooled:  # names and e-mails: vectorised, always a whole block (prefix-stable)
+            drawn = fakepools.draw_block(kind.name, BLOCK_ROWS, locale, seed, block_seed)[: hi - start + 1]
+        else:
+            fk.seed_instance(block_seed)
+            drawn = [draw() for _ in range(hi - start + 1)]
         out.extend(drawn[lo - start :])
     return out
 
