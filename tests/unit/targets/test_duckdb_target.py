@@ -267,3 +267,43 @@ def test_memory_limit_caps_duckdb_and_only_a_size_is_accepted(tmp_path):
     assert small != unbounded and small.endswith("MiB")
     with pytest.raises(pydantic.ValidationError):
         DuckDBTarget(memory_limit="1GB'; DROP TABLE canary; --")
+
+
+def test_a_process_killed_mid_write_leaves_the_previous_table(tmp_path):
+    """SIGKILL half-way through a write: the old table is intact, the staging table is
+    hidden, and the next write of that table replaces it."""
+    import os
+    import subprocess
+    import sys
+    import textwrap
+
+    database = tmp_path / "killed.duckdb"
+    with DuckDBAdapter(DuckDBTarget(path=str(database)), tmp_path) as target:
+        old = pa.table({"id": [1, 2, 3]})
+        target.write_table("t", old.schema, old.to_batches())
+    script = textwrap.dedent(f"""
+        import os, signal
+        from pathlib import Path
+        import pyarrow as pa
+        from synthohive_dbt.targets.config import DuckDBTarget
+        from synthohive_dbt.targets.duckdb import DuckDBAdapter
+
+        def batches():
+            for i in range(5):
+                yield pa.record_batch({{"id": list(range(i * 100, i * 100 + 100))}})
+                if i == 2:
+                    os.kill(os.getpid(), signal.SIGKILL)
+
+        target = DuckDBAdapter(DuckDBTarget(path={str(database)!r}), Path({str(tmp_path)!r}))
+        target.connect()
+        target.write_table("t", pa.schema([("id", pa.int64())]), batches())
+    """)
+    done = subprocess.run([sys.executable, "-c", script], env=dict(os.environ), check=False, timeout=120)
+    assert done.returncode == -9
+    assert any(name.startswith("__shive_tmp_") for name in table_names(database))  # killed mid-write
+    with DuckDBAdapter(DuckDBTarget(path=str(database)), tmp_path) as target:
+        assert target.query(f"SELECT id FROM {target.relation('t')} ORDER BY id").column(0).to_pylist() == [1, 2, 3]
+        assert target.list_tables() == ["t"]
+        new = pa.table({"id": [7]})
+        assert target.write_table("t", new.schema, new.to_batches()) == 1
+    assert table_names(database) == {"t"}
