@@ -7,11 +7,13 @@ from typing import Any, Literal
 
 from ..project.model import Severity
 
-#: integrity tests check declared facts; distribution tests compare with the profile
-Category = Literal["integrity", "distribution"]
+#: integrity tests check declared facts; distribution tests compare with the profile;
+#: privacy tests compare with a sample of the real rows (in Python, see ``privacy.py``)
+Category = Literal["integrity", "distribution", "privacy"]
 
 INTEGRITY_KINDS = ("unique", "not_null", "relationships", "accepted_values", "check")
 DISTRIBUTION_KINDS = ("ks", "moments", "tv", "null_rate", "child_count", "correlation")
+PRIVACY_KINDS = ("exact_match", "dcr")
 
 
 @dataclass

@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, timezone
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, Protocol, TypeVar
 
 from sqlglot.errors import SqlglotError
 
@@ -163,10 +163,21 @@ def run_tests(
     )
 
 
+class _Selectable(Protocol):
+    @property
+    def table(self) -> str: ...
+
+    @property
+    def category(self) -> str: ...
+
+
+T = TypeVar("T", bound=_Selectable)
+
+
 def filter_tests(
-    tests: Iterable[EmittedTest], *, tables: Iterable[str] | None = None, categories: Iterable[str] | None = None
-) -> list[EmittedTest]:
-    """The tests about ``tables`` (any, if None) of ``categories`` (any, if None)."""
+    tests: Iterable[T], *, tables: Iterable[str] | None = None, categories: Iterable[str] | None = None
+) -> list[T]:
+    """The tests (emitted SQL or privacy tests) about ``tables`` (any, if None) of ``categories`` (any, if None)."""
     wanted_tables = set(tables) if tables is not None else None
     wanted_categories = set(categories) if categories is not None else None
     return [

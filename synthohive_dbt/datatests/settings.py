@@ -17,8 +17,11 @@ from typing import Any
 from ..errors import DataTestError, known_names_hint
 from ..project.model import Severity
 
-#: project-level keys that are not thresholds (``severity`` is unfolded, see below)
-PROJECT_ONLY_KEYS = ("store_failures", "severity")
+#: project-level keys that are not thresholds (``severity`` is unfolded, see below;
+#: ``privacy`` is read by :mod:`.privacy_settings`)
+PROJECT_ONLY_KEYS = ("store_failures", "severity", "privacy")
+#: groups of ``severity:``; ``privacy`` is read by :mod:`.privacy_settings`
+SEVERITY_GROUPS = ("integrity", "distribution", "privacy")
 SEVERITIES = ("error", "warn")
 
 
@@ -78,7 +81,7 @@ def project_thresholds(settings: Mapping[str, Any] | None) -> Thresholds:
             values.update(_severity_mapping(value))
             continue
         name = _ALIASES.get(key, key)
-        if name == "store_failures":
+        if name in ("store_failures", "privacy"):
             continue
         if name not in _FIELD_NAMES:
             raise DataTestError(
@@ -114,7 +117,7 @@ def store_failures_default(settings: Mapping[str, Any] | None) -> bool:
 
 
 def _severity_mapping(value: Any) -> dict[str, Any]:
-    """``severity: {integrity: error, distribution: warn}`` as flat keys."""
+    """``severity: {integrity: error, distribution: warn}`` as flat keys (privacy left out)."""
     if not isinstance(value, Mapping):
         raise DataTestError(
             f"data_tests.severity must be a mapping, got {value!r}",
@@ -125,13 +128,14 @@ def _severity_mapping(value: Any) -> dict[str, Any]:
     for group, level in value.items():
         if level is None:
             continue
-        if group not in ("integrity", "distribution"):
+        if group not in SEVERITY_GROUPS:
             raise DataTestError(
                 f"unknown severity group {group!r}",
-                hint=known_names_hint(str(group), ["integrity", "distribution"], "severity group"),
+                hint=known_names_hint(str(group), SEVERITY_GROUPS, "severity group"),
                 path="shive_project.yml",
             )
-        out[f"{group}_severity"] = level
+        if group != "privacy":
+            out[f"{group}_severity"] = level
     return out
 
 

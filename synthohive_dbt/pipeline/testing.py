@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -29,18 +30,23 @@ def test_step(
 ) -> TestRunResult:
     """Emit the tests into ``target/tests/`` and run those of ``tables`` on the target.
 
-    Writes ``target/run_results.json``. ``store_failures`` None takes the project's
-    ``data_tests.store_failures`` setting. ``closing`` False leaves dbt's ``Done.``
-    line to the caller (``shive run`` closes over all its stages).
+    SQL tests (integrity, distribution) run first, then the privacy tests, which read a
+    bounded sample of the real rows (skipped, with the reason, when the sources cannot
+    be opened). Writes ``target/run_results.json``. ``store_failures`` None takes the
+    project's ``data_tests.store_failures`` setting. ``closing`` False leaves dbt's
+    ``Done.`` line to the caller (``shive run`` closes over all its stages).
     """
     from ..datatests import (
+        emit_privacy_tests,
         emit_tests,
         filter_tests,
         format_result_line,
         format_summary,
         project_test_settings,
+        run_privacy_tests,
         run_tests,
         store_failures_default,
+        write_privacy_tests,
         write_run_results,
         write_tests,
     )
@@ -48,17 +54,21 @@ def test_step(
     profile = load_profile_for(manifest)
     settings = project_test_settings(manifest)
     tests = emit_tests(manifest, profile, settings=settings)
+    privacy = emit_privacy_tests(manifest, settings=settings)
     adapter = open_target(manifest)
     folder = write_tests(
         tests, manifest.target_dir, manifest=manifest, target_config=adapter.config
     )
-    event(f"Wrote {len(tests)} tests to {folder}", event="tests_written", path=str(folder))
+    count = len(tests) + len(privacy)
+    event(f"Wrote {count} tests to {folder}", event="tests_written", path=str(folder))
     if tables is not None:
         tests = filter_tests(tests, tables=tables)
+    selected_privacy = filter_tests(privacy, tables=tables) if tables is not None else privacy
     if store_failures is None:
         store_failures = store_failures_default(settings)
+    total = len(tests) + len(selected_privacy)
 
-    def on_result(result: Any, index: int, total: int) -> None:
+    def on_result(result: Any, index: int, _: int) -> None:
         level = logging.INFO if result.status in ("pass", "skipped") else logging.WARNING
         event(
             format_result_line(result, index, total),
@@ -66,11 +76,21 @@ def test_step(
             event="test",
             status=result.status,
         )
+        if result.category == "privacy" and result.message:
+            event(f"    {result.message}", level=level, event="test_detail", name=result.name)
 
+    started = time.perf_counter()
     with adapter:
         result = run_tests(
             adapter, tests, store_failures=store_failures, fail_fast=fail_fast, on_result=on_result
         )
+        stopped = fail_fast and not result.success
+        result.results += run_privacy_tests(
+            manifest, adapter, selected_privacy, on_result=on_result, start=len(tests), total=total,
+            skip_reason="skipped after an earlier failure (--fail-fast)" if stopped else None,
+        )  # fmt: skip
+        result.elapsed = time.perf_counter() - started
+    write_privacy_tests(privacy, result.results, manifest.target_dir, measured_at=result.generated_at)
     path = manifest.target_dir / RUN_RESULTS
     write_run_results(result, path, project_name=manifest.project_name, args=args)
     lines = format_summary(result)

@@ -10,7 +10,8 @@ Raw personal data must never reach a trained model, an artifact or an output tab
   :class:`PiiPlan`; :func:`fill_generated_pii` re-creates the removed columns in
   generated rows.
 * context: :func:`safe_context_columns` keeps a parent's PII out of a child's context.
-* measure: :func:`exact_match_share` and :func:`dcr_summary` on generated rows.
+* measure: :func:`exact_match_share` and :func:`dcr_summary` on generated rows;
+  :func:`measure_privacy` (leave-one-out baselines) behind the ``privacy`` data tests.
 * prove: :func:`leak_needles`, :func:`scan_frame` and :func:`scan_files` search
   frames and ``target/`` for raw values of declared PII columns.
 """
@@ -26,6 +27,7 @@ from .faking import consistent_fakes, generated_fakes
 from .fill import fill_generated_pii
 from .kinds import KINDS, FakeKind, resolve_kind
 from .leaks import Leak, leak_needles, scan_files, scan_frame
+from .measure import identifier_like, measure_privacy
 from .plan import ColumnPlan, PiiPlan
 from .secret import check_secrets, key_fingerprint
 from .transforms import hmac_hex, mask_text
@@ -49,10 +51,12 @@ __all__ = [
     "fill_generated_pii",
     "generated_fakes",
     "hmac_hex",
+    "identifier_like",
     "key_columns",
     "key_fingerprint",
     "leak_needles",
     "mask_text",
+    "measure_privacy",
     "pii_columns",
     "resolve_kind",
     "safe_context_columns",

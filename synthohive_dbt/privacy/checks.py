@@ -6,6 +6,11 @@
   row (DCR), compared with the same distance for real rows held out from the
   reference set. Synthetic rows should be no closer to the real rows than unseen
   real rows are; markedly closer means the model copies.
+
+The building blocks (:func:`nearest_distances`, :func:`distance_stats`) and the
+leave-one-out baselines (:func:`duplicate_share`, :func:`nearest_other_distances`)
+serve :func:`~synthohive_dbt.privacy.measure.measure_privacy`, which the ``privacy``
+data tests run.
 """
 
 from __future__ import annotations
@@ -26,10 +31,12 @@ CLOSER_SHARE = 0.15  # share of synthetic rows closer than the holdout's 5th per
 MEDIAN_RATIO = 0.5  # synthetic median DCR below half the holdout's
 _MIN_ROWS = 4
 _CHUNK = 256
-_QUANTILES = {"p05": 0.05, "p25": 0.25, "p50": 0.5, "p75": 0.75}
+#: the distance quantiles reported
+QUANTILES = {"p05": 0.05, "p10": 0.10, "p25": 0.25, "p50": 0.5, "p75": 0.75}
 
 
-def _check_columns(real: pd.DataFrame, synth: pd.DataFrame, columns: list[str]) -> None:
+def check_columns(real: pd.DataFrame, synth: pd.DataFrame, columns: list[str]) -> None:
+    """Raise PrivacyError unless ``columns`` is non-empty and both frames have every one."""
     if not columns:
         raise PrivacyError("no columns to compare", hint="pass the table's non-key columns")
     missing = [c for c in columns if c not in real.columns or c not in synth.columns]
@@ -74,11 +81,25 @@ def row_hashes(
 
 def exact_match_share(real: pd.DataFrame, synth: pd.DataFrame, columns: list[str]) -> float:
     """Share of synthetic rows equal to at least one real row on ``columns`` (nulls equal nulls)."""
-    _check_columns(real, synth, columns)
+    check_columns(real, synth, columns)
     if len(synth) == 0:
         return 0.0
     real_hash, synth_hash = row_hashes(real, synth, columns)
     return float(np.isin(synth_hash, real_hash).mean())
+
+
+def duplicate_share(real: pd.DataFrame, columns: list[str]) -> float:
+    """Share of rows of ``real`` equal to at least one *other* of its rows on ``columns``.
+
+    The leave-one-out baseline of :func:`exact_match_share`: a real row measured
+    against the other real rows is a fresh row of the population measured against a
+    sample of it, exactly what a synthetic row that copies nothing should look like.
+    """
+    check_columns(real, real, columns)
+    if len(real) == 0:
+        return 0.0
+    hashes, _ = row_hashes(real, real.iloc[:0], columns)
+    return float(pd.Series(hashes).duplicated(keep=False).mean())
 
 
 # ---- distance to closest record -----------------------------------------------------------
@@ -100,24 +121,76 @@ def dcr_summary(
     reference set. Every part is capped at ``max_rows`` rows. The verdict is
     ``"too close"``, ``"ok"`` or ``"insufficient data"``; ``reasons`` says why.
     """
-    _check_columns(real, synth, columns)
+    check_columns(real, synth, columns)
     rng = np.random.default_rng(seed)
-    order = rng.permutation(len(real))
-    half = len(real) // 2
-    reference = real.iloc[order[:half][:max_rows]]
-    holdout = real.iloc[order[half:][:max_rows]]
-    if len(synth) > max_rows:
-        synth = synth.iloc[np.sort(rng.choice(len(synth), max_rows, replace=False))]
+    reference, holdout = split_holdout(real, rng)
+    reference, holdout = reference.iloc[:max_rows], holdout.iloc[:max_rows]
+    synth = subsample(synth, max_rows, rng)
     summary: dict[str, Any] = {
         "columns": list(columns),
         "rows": {"reference": len(reference), "holdout": len(holdout), "synthetic": len(synth)},
     }
     if min(len(reference), len(holdout)) < _MIN_ROWS // 2 or len(synth) == 0:
         return {**summary, "verdict": "insufficient data", "reasons": ["too few rows to compare"]}
-    encoded = _encode([reference, holdout, synth], columns, column_kinds)
-    synth_dcr = _nearest(encoded[2], encoded[0])
-    holdout_dcr = _nearest(encoded[1], encoded[0])
+    holdout_dcr, synth_dcr = nearest_distances(reference, [holdout, synth], columns, column_kinds)
     return {**summary, **_compare(synth_dcr, holdout_dcr)}
+
+
+def split_holdout(real: pd.DataFrame, rng: np.random.Generator) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """``real`` shuffled by ``rng`` and cut in half: (reference, holdout).
+
+    The holdout plays "unseen real rows": how close they come to the reference set is
+    the yardstick for how close synthetic rows may come.
+    """
+    order = rng.permutation(len(real))
+    half = len(real) // 2
+    return real.iloc[order[:half]], real.iloc[order[half:]]
+
+
+def subsample(frame: pd.DataFrame, rows: int, rng: np.random.Generator) -> pd.DataFrame:
+    """At most ``rows`` rows of ``frame``, drawn by ``rng`` without replacement, in order."""
+    if len(frame) <= rows:
+        return frame
+    return frame.iloc[np.sort(rng.choice(len(frame), rows, replace=False))]
+
+
+def nearest_distances(
+    reference: pd.DataFrame,
+    queries: list[pd.DataFrame],
+    columns: list[str],
+    column_kinds: dict[str, str],
+) -> list[np.ndarray]:
+    """For each frame of ``queries``, each row's Gower distance to its closest ``reference`` row.
+
+    Numeric and datetime columns (``column_kinds``) are scaled by the reference range
+    and capped at 1; other columns count 0 or 1 on equality; nulls equal nulls.
+    """
+    if len(reference) == 0:
+        raise PrivacyError("no reference rows to measure distances to", hint="pass a non-empty real sample")
+    encoded = _encode([reference, *queries], columns, column_kinds)
+    return [_nearest(query, encoded[0]) for query in encoded[1:]]
+
+
+def nearest_other_distances(
+    real: pd.DataFrame, columns: list[str], column_kinds: dict[str, str]
+) -> np.ndarray:
+    """Each row's Gower distance to the closest *other* row of ``real`` (leave one out).
+
+    The baseline of :func:`nearest_distances`: how close a fresh real row comes to a
+    sample of real rows. Needs at least two rows.
+    """
+    if len(real) < 2:
+        raise PrivacyError("need at least two real rows to measure distances between them")
+    (encoded,) = _encode([real], columns, column_kinds)
+    return _nearest(encoded, encoded, skip_diagonal=True)
+
+
+def distance_stats(dcr: np.ndarray) -> dict[str, float]:
+    """Quantiles (``p05`` ... ``p75``), ``mean`` and ``zero_share`` (exact copies) of distances."""
+    stats = {name: float(np.quantile(dcr, q)) for name, q in QUANTILES.items()}
+    stats["mean"] = float(dcr.mean())
+    stats["zero_share"] = float(np.mean(dcr == 0))
+    return stats
 
 
 def _encode(
@@ -155,9 +228,16 @@ def _as_float(series: pd.Series) -> np.ndarray:
 
 
 def _nearest(
-    query: tuple[np.ndarray, np.ndarray], ref: tuple[np.ndarray, np.ndarray]
+    query: tuple[np.ndarray, np.ndarray],
+    ref: tuple[np.ndarray, np.ndarray],
+    *,
+    skip_diagonal: bool = False,
 ) -> np.ndarray:
-    """Gower distance from each query row to its closest reference row."""
+    """Gower distance from each query row to its closest reference row.
+
+    ``skip_diagonal``: query row i *is* reference row i, which must not count as its
+    own closest record.
+    """
     (q_num, q_cat), (r_num, r_cat) = query, ref
     n_cols = q_num.shape[1] + q_cat.shape[1]
     out = np.empty(len(q_num))
@@ -169,6 +249,9 @@ def _nearest(
             dist += _numeric_distance(q_num[start:stop, j], r_num[:, j], r_nan[:, j])
         for j in range(q_cat.shape[1]):
             dist += q_cat[start:stop, j, None] != r_cat[None, :, j]
+        if skip_diagonal:
+            rows = np.arange(stop - start)
+            dist[rows, rows + start] = np.inf
         out[start:stop] = dist.min(axis=1) / n_cols
     return out
 
@@ -181,15 +264,8 @@ def _numeric_distance(q: np.ndarray, r: np.ndarray, r_nan: np.ndarray) -> np.nda
     return np.where(both_missing, 0.0, np.where(one_missing, 1.0, diff))
 
 
-def _stats(dcr: np.ndarray) -> dict[str, float]:
-    stats = {name: float(np.quantile(dcr, q)) for name, q in _QUANTILES.items()}
-    stats["mean"] = float(dcr.mean())
-    stats["zero_share"] = float(np.mean(dcr == 0))
-    return stats
-
-
 def _compare(synth_dcr: np.ndarray, holdout_dcr: np.ndarray) -> dict[str, Any]:
-    synth, holdout = _stats(synth_dcr), _stats(holdout_dcr)
+    synth, holdout = distance_stats(synth_dcr), distance_stats(holdout_dcr)
     closer = float(np.mean(synth_dcr < holdout["p05"]))
     ratio = synth["p50"] / holdout["p50"] if holdout["p50"] > 0 else None
     reasons: list[str] = []

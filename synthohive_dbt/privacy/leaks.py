@@ -7,17 +7,20 @@ columns (:func:`leak_needles`) and searching for them in generated frames
 without the value itself: the source column, where it was found, how often, and a
 fingerprint.
 
-File scans read raw bytes, so they see JSON, logs, SQL and uncompressed archives
-(``torch.save`` zips are stored uncompressed); compressed formats (Parquet pages,
-DuckDB blocks) hide strings, so read those tables into frames and use
-:func:`scan_frame`.
+File scans read raw bytes, so they see JSON, logs and SQL; zip archives (a
+``torch.save`` file is one, and its members may be deflated) and gzip files are opened
+and every member is searched too. Columnar formats (Parquet pages, DuckDB blocks) may
+compress strings, so read those tables into frames and use :func:`scan_frame`.
 """
 
 from __future__ import annotations
 
+import gzip
 import hashlib
+import io
 import re
-from collections.abc import Iterable
+import zipfile
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -31,6 +34,9 @@ from .transforms import as_text
 #: shorter values (``Ann``, ``42``) turn up by coincidence and prove nothing
 MIN_NEEDLE_LENGTH = 6
 _MAX_FILE_BYTES = 256 * 1024 * 1024
+#: archives inside archives are opened this deep
+_MAX_ARCHIVE_DEPTH = 3
+_GZIP_MAGIC = b"\x1f\x8b"
 
 
 @dataclass
@@ -44,11 +50,21 @@ class Leak:
 
 
 def leak_needles(
-    real: pd.DataFrame, table: Table, *, min_length: int = MIN_NEEDLE_LENGTH
+    real: pd.DataFrame,
+    table: Table,
+    *,
+    min_length: int = MIN_NEEDLE_LENGTH,
+    include_keep: bool = False,
 ) -> dict[str, set[str]]:
-    """Distinct raw values of ``table``'s declared PII columns (``keep`` excluded) in ``real``."""
+    """Distinct raw values of ``table``'s declared PII columns in ``real``.
+
+    ``keep`` columns (the explicit opt-out) are left out unless ``include_keep``: their
+    raw values are meant to reach the output, which makes them the positive control of
+    a leak test.
+    """
     needles: dict[str, set[str]] = {}
-    for name in sorted(pii_columns(table)):
+    names = {c.name for c in table.columns if c.pii is not None} if include_keep else pii_columns(table)
+    for name in sorted(names):
         if name not in real.columns:
             continue
         texts = as_text(real[name]).dropna().astype(str)
@@ -88,7 +104,11 @@ def _found_in_column(series: pd.Series, values: set[str], pattern: re.Pattern[st
 
 
 def scan_files(root: str | Path, needles: dict[str, set[str]]) -> list[Leak]:
-    """Raw values found in the bytes of any file under ``root`` (UTF-8 encoded)."""
+    """Raw values found in any file under ``root`` (UTF-8 encoded), archive members included.
+
+    A file's own bytes are searched, and when it is a zip archive or gzip stream its
+    decompressed members too, each reported as ``<file>!<member>``.
+    """
     patterns = {
         source: re.compile(
             b"|".join(re.escape(v.encode("utf-8")) for v in sorted(values, key=len, reverse=True))
@@ -99,9 +119,38 @@ def scan_files(root: str | Path, needles: dict[str, set[str]]) -> list[Leak]:
     for path in sorted(p for p in Path(root).rglob("*") if p.is_file()):
         if path.stat().st_size > _MAX_FILE_BYTES:
             continue
-        data = path.read_bytes()
-        for source, pattern in patterns.items():
-            found = {m.decode("utf-8", "replace") for m in pattern.findall(data)}
-            if found:
-                leaks.append(Leak(source, str(path), len(found), _fingerprint(min(found))))
+        for location, data in _contents(str(path), path.read_bytes(), depth=0):
+            for source, pattern in patterns.items():
+                found = {m.decode("utf-8", "replace") for m in pattern.findall(data)}
+                if found:
+                    leaks.append(Leak(source, location, len(found), _fingerprint(min(found))))
     return leaks
+
+
+def _contents(location: str, data: bytes, *, depth: int) -> Iterator[tuple[str, bytes]]:
+    """The bytes of a file, then those of every member of it as an archive (recursively)."""
+    yield location, data
+    if depth >= _MAX_ARCHIVE_DEPTH:
+        return
+    if data[:2] == _GZIP_MAGIC:
+        try:
+            inner = gzip.decompress(data)
+        except (OSError, EOFError):
+            return  # not a gzip stream after all: its raw bytes were searched
+        yield from _contents(f"{location}!gunzip", inner, depth=depth + 1)
+    elif zipfile.is_zipfile(io.BytesIO(data)):
+        yield from _zip_members(location, data, depth)
+
+
+def _zip_members(location: str, data: bytes, depth: int) -> Iterator[tuple[str, bytes]]:
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            for info in archive.infolist():
+                if info.is_dir() or info.file_size > _MAX_FILE_BYTES:
+                    continue
+                inner = archive.read(info)
+                yield from _contents(f"{location}!{info.filename}", inner, depth=depth + 1)
+    except (zipfile.BadZipFile, OSError, NotImplementedError, RuntimeError):
+        # a stray zip signature in another format, or an encrypted/unsupported member:
+        # the raw bytes were searched already
+        return

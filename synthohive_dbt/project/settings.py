@@ -105,6 +105,9 @@ CORE_SYNTH_KEYS = (
 class SeverityGroups(StrictModel):
     integrity: Literal["error", "warn"] | None = None
     distribution: Literal["error", "warn"] | None = None
+    privacy: Literal["error", "warn"] | None = Field(
+        None, description="both privacy tests (exact_match, dcr) unless set per kind"
+    )
 
 
 class ThresholdSettings(StrictModel):
@@ -126,14 +129,46 @@ class ThresholdSettings(StrictModel):
     correlation_tolerance: float | None = Field(None, ge=0)
 
 
+class PrivacyTestThresholds(StrictModel):
+    """Verdict rules of the privacy tests (exact_match, dcr), project-wide or for one table."""
+
+    enabled: bool | None = Field(None, description="run the privacy tests (default true)")
+    sample_rows: int | None = Field(
+        None, ge=20, description="real and synthetic rows read per table"
+    )
+    exact_match_tolerance: float | None = Field(
+        None, ge=0, le=1, description="allowed excess of synthetic over real exact-match share"
+    )
+    dcr_tolerance: float | None = Field(
+        None, ge=0, le=1, description="allowed excess of synthetic rows closer than 95% of real rows"
+    )
+    exact_match_severity: Literal["error", "warn"] | None = None
+    dcr_severity: Literal["error", "warn"] | None = None
+
+
+class PrivacyTestSettings(PrivacyTestThresholds):
+    """``data_tests.privacy``: the project's privacy-test rules plus per-table overrides."""
+
+    tables: dict[str, PrivacyTestThresholds] = Field(default_factory=dict)
+
+
 class DataTestSettings(ThresholdSettings):
     """Project-wide settings of the emitted data tests (``data_tests:``)."""
 
     integrity_severity: Literal["error", "warn"] | None = None
     severity: SeverityGroups | None = Field(
-        None, description="{integrity: error, distribution: warn}"
+        None, description="{integrity: error, distribution: warn, privacy: error}"
     )
     store_failures: bool | None = None
+    privacy: PrivacyTestSettings | None = Field(
+        None, description="privacy tests against the real rows; false turns them off"
+    )
+
+    @field_validator("privacy", mode="before")
+    @classmethod
+    def _privacy_switch(cls, value: Any) -> Any:
+        """``privacy: false`` / ``true`` as ``{enabled: false}`` / ``{}``."""
+        return {"enabled": value} if isinstance(value, bool) else value
 
 
 class ColumnThresholds(ThresholdSettings):

@@ -18,6 +18,7 @@ from ..errors import DataTestError
 from ..project.model import Manifest
 from . import plots
 from .collect import SAMPLE_ROWS, ColumnData, TableData, collect
+from .privacy import QUANTILES, privacy_summary
 from .template import render_page
 
 if TYPE_CHECKING:
@@ -64,6 +65,8 @@ def build_report(
         score=document["fidelity_score"],
         counts=test_result.counts if test_result is not None else None,
         tables=[_table_view(t, results, test_result) for t in tables],
+        privacy=document["privacy"],
+        quantiles=QUANTILES,
         results=results,
         sample_rows=sample_rows,
         version=__version__,
@@ -121,6 +124,7 @@ def report_dict(
             }
             for t in tables
         },
+        "privacy": privacy_summary(results) if test_result is not None else None,
         "tests": [r.to_dict() for r in results],
     }
 

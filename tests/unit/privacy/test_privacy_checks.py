@@ -76,3 +76,60 @@ def test_too_few_rows_and_bad_columns(real: pd.DataFrame) -> None:
         exact_match_share(real, real, ["nope"])
     with pytest.raises(PrivacyError, match="no columns"):
         dcr_summary(real, real, [], KINDS, seed=0)
+
+
+# ---- the leave-one-out measurement the privacy data tests use -------------------------------
+def test_leave_one_out_baselines(real: pd.DataFrame) -> None:
+    from synthohive_dbt.privacy.checks import duplicate_share, nearest_other_distances
+
+    doubled = pd.concat([real.iloc[:10], real], ignore_index=True)
+    assert duplicate_share(real, list(KINDS)) == 0.0
+    assert duplicate_share(doubled, list(KINDS)) == pytest.approx(20 / 610)
+    distances = nearest_other_distances(doubled, list(KINDS), KINDS)
+    assert (distances[:10] == 0).all() and (distances[10:20] == 0).all()
+    assert (distances[20:] > 0).all()  # a row is never its own closest record
+
+
+def test_measure_privacy_copy_fresh_and_near_copy(real: pd.DataFrame) -> None:
+    from synthohive_dbt.privacy.measure import measure_privacy
+
+    copy = measure_privacy(real, real.copy(), list(KINDS), KINDS, seed=0)
+    assert copy["exact_match"] == {"synthetic_share": 1.0, "holdout_share": 0.0}
+    assert copy["dcr"]["synthetic"]["zero_share"] == 1.0
+    assert copy["dcr"]["closer"]["synthetic_share"] == 1.0
+    fresh = measure_privacy(real, _frame(1), list(KINDS), KINDS, seed=0)
+    assert fresh["exact_match"]["synthetic_share"] == 0.0
+    closer = fresh["dcr"]["closer"]
+    assert closer["quantile"] == "p05" and abs(closer["synthetic_share"] - closer["holdout_share"]) < 0.05
+    some_ties = measure_privacy(pd.concat([real.iloc[:60], real]), _frame(1), list(KINDS), KINDS, seed=0)
+    assert some_ties["dcr"]["closer"]["quantile"] == "min"  # 18% repeat: p05 is 0
+    assert some_ties["dcr"]["closer"]["holdout_share"] == pytest.approx(120 / 660)
+    ties = measure_privacy(pd.concat([real, real]), _frame(1), ["segment"], KINDS, seed=0)
+    assert ties["dcr"]["closer"] == {"quantile": "zero", "distance": 0.0, "synthetic_share": 0.0, "holdout_share": 0.0}
+    assert 0.5 < fresh["dcr"]["synthetic"]["p50"] / fresh["dcr"]["holdout"]["p50"] < 2.0
+    near = real.assign(amount=real["amount"] + 1e-6)
+    moved = measure_privacy(real, near, list(KINDS), KINDS, seed=0)
+    assert moved["exact_match"]["synthetic_share"] == 0.0
+    assert moved["dcr"]["closer"]["synthetic_share"] == 1.0
+
+
+def test_measure_privacy_is_seeded_bounded_and_json_ready(real: pd.DataFrame) -> None:
+    import json
+
+    from synthohive_dbt.privacy.measure import measure_privacy
+
+    one = measure_privacy(real, _frame(1), list(KINDS), KINDS, seed=3, dcr_rows=100)
+    assert one == measure_privacy(real, _frame(1), list(KINDS), KINDS, seed=3, dcr_rows=100)
+    assert one["rows"] == {"real": 600, "synthetic": 600, "dcr": {"real": 100, "synthetic": 100}}
+    json.dumps(one)
+    no_distance = measure_privacy(real, _frame(1), list(KINDS), KINDS, seed=3, dcr_columns=[])
+    assert no_distance["dcr"]["synthetic"] is None and no_distance["exact_match"]["synthetic_share"] == 0.0
+    assert measure_privacy(real.iloc[:1], real, list(KINDS), KINDS, seed=3)["exact_match"]["synthetic_share"] is None
+
+
+def test_identifier_like_columns_are_categorical_and_mostly_distinct(real: pd.DataFrame) -> None:
+    from synthohive_dbt.privacy.measure import identifier_like
+
+    frame = real.assign(card=[f"****-{i:04d}" for i in range(len(real))])
+    kinds = {**KINDS, "card": "categorical"}
+    assert identifier_like(frame, [*KINDS, "card"], kinds) == ["card"]  # amounts are distinct too, but numeric

@@ -51,3 +51,25 @@ def test_no_raw_value_in_training_frame_plan_or_generated_rows(
     assert scan_files(tmp_path, needles) == []
     frame.to_csv(tmp_path / "raw.csv", index=False)  # positive control
     assert {lk.source_column for lk in scan_files(tmp_path, needles)} == set(needles)
+
+
+def test_scan_files_opens_deflated_zip_members_and_gzip(customers, tmp_path) -> None:
+    import gzip
+    import zipfile
+
+    table, frame = customers
+    needles = leak_needles(frame, table)
+    raw = frame["email"].iloc[5]
+    payload = json.dumps({"categories": [raw] * 50}).encode()
+    with zipfile.ZipFile(tmp_path / "model.pt", "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("archive/meta.json", payload)
+    assert raw.encode() not in (tmp_path / "model.pt").read_bytes()  # hidden by compression
+    (tmp_path / "cache.json.gz").write_bytes(gzip.compress(payload))
+    found = {(lk.source_column, lk.location[len(str(tmp_path)) + 1 :]) for lk in scan_files(tmp_path, needles)}
+    assert found == {("email", "model.pt!archive/meta.json"), ("email", "cache.json.gz!gunzip")}
+
+
+def test_keep_columns_are_needles_only_when_asked(customers) -> None:
+    table, frame = customers
+    assert "nickname" not in leak_needles(frame, table)
+    assert "nickname" in leak_needles(frame, table, include_keep=True)

@@ -37,7 +37,7 @@ def test_config_synth_extras_are_known_to_some_stage():
 
 def test_data_test_settings_match_the_thresholds():
     names = {f.name for f in fields(Thresholds)}
-    assert set(DataTestSettings.model_fields) - {"severity", "store_failures"} == names
+    assert set(DataTestSettings.model_fields) - {"severity", "store_failures", "privacy"} == names
     assert set(ColumnThresholds.model_fields) - {"kind"} == names - {"integrity_severity"}
 
 
