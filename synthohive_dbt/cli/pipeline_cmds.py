@@ -33,7 +33,10 @@ def test_command(inv: Invocation, store_failures: bool | None, fail_fast: bool) 
 
     Integrity tests (keys, relationships, not_null, accepted_values, checks) are
     errors; distribution tests (KS, moments, total variation, child counts) are
-    warnings by default. Writes target/run_results.json; exits 1 when an
+    warnings by default. Privacy tests compare a sample of synthetic rows with the
+    real ones: the share of exact copies (an error) and the distance to the closest
+    real row (a warning), each against what real rows do among themselves
+    (data_tests.privacy in shive_project.yml sets them). Writes target/run_results.json; exits 1 when an
     error-severity test fails. The emitted files run unchanged under 'dbt test'.
     """
     from ..pipeline import test_step
