@@ -12,7 +12,8 @@ Every run first generates a small warm-up copy (Spark's Python workers start, to
 the model load) and then times ``--repeat`` generations, keeping the fastest (the
 machine may be shared); Spark's session start is not counted. Spark tasks sample with
 one torch thread each, the DuckDB path with torch's threads over all CPUs. Prints rows,
-seconds, rows/s and each run's ratio to the DuckDB path.
+seconds, rows/s, each run's ratio to the DuckDB path, and the machine's 1-minute load
+average at the end of each run (the figures mean little on a loaded machine).
 
     python bench/bench_spark.py [--customers 100000] [--epochs 3] [--repeat 2] [--keep DIR]
 """
@@ -21,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -110,7 +112,8 @@ def train(root: Path) -> None:
 
 
 def fastest(runs: list[dict[str, float]]) -> dict[str, float]:
-    return min(runs, key=lambda run: run["seconds"])
+    """The fastest run, with the load average at the end of the timed runs."""
+    return {**min(runs, key=lambda run: run["seconds"]), "load": os.getloadavg()[0]}
 
 
 def run_duckdb(root: Path, customers: int, repeat: int) -> dict[str, float]:
@@ -196,7 +199,8 @@ def main() -> None:
         started = time.perf_counter()
         train(root)
         print(f"trained in {time.perf_counter() - started:.1f}s; generating {args.customers:,} "
-              "customers and their orders\n")  # fmt: skip
+              f"customers and their orders on {os.cpu_count()} CPUs, load average "
+              f"{'/'.join(f'{x:.2f}' for x in os.getloadavg())}\n")  # fmt: skip
         runs = {"duckdb (local path)": run_duckdb(root, args.customers, args.repeat)}
         for master in ("local[1]", "local[2]"):
             runs[f"spark {master}"] = run_spark(root, master, args.customers, args.repeat)
@@ -209,12 +213,13 @@ def main() -> None:
 def report(runs: dict[str, dict[str, float]]) -> None:
     base = runs["duckdb (local path)"]
     base_rate = base["rows"] / base["seconds"]
-    print(f"{'run':<22}{'rows':>10}{'parts':>7}{'seconds':>10}{'rows/s':>10}{'vs duckdb':>11}")
+    print(f"{'run':<22}{'rows':>10}{'parts':>7}{'seconds':>10}{'rows/s':>10}{'vs duckdb':>11}"
+          f"{'load':>7}")  # fmt: skip
     for name, run in runs.items():
         rate = run["rows"] / run["seconds"]
         parts = int(run.get("parts", 1))
         print(f"{name:<22}{int(run['rows']):>10,}{parts:>7}{run['seconds']:>10.1f}{rate:>10,.0f}"
-              f"{rate / base_rate:>10.2f}x")  # fmt: skip
+              f"{rate / base_rate:>10.2f}x{run['load']:>7.2f}")  # fmt: skip
     one, two = runs["spark local[1]"], runs["spark local[2]"]
     speedup = (two["rows"] / two["seconds"]) / (one["rows"] / one["seconds"])
     print(f"\nlocal[2] / local[1]: {speedup:.2f}x")

@@ -83,7 +83,7 @@ def render_derived(manifest: Manifest, adapter: TargetAdapter, table: Table) -> 
                 path=path,
                 hint=f"generate it first (`--select +{table.name}`)",
             )
-        return adapter.relation(name)
+        return _duckdb_relation(adapter, name)
 
     def source(source_name: str, table_name: str) -> str:
         raise GenerationError(
@@ -114,3 +114,12 @@ def render_derived(manifest: Manifest, adapter: TargetAdapter, table: Table) -> 
                 hint="write the model in SQL both dialects accept",
             ) from exc
     return sql
+
+
+def _duckdb_relation(adapter: TargetAdapter, name: str) -> str:
+    """The target's relation of ``name`` written as DuckDB SQL: the model is DuckDB SQL
+    until it is transpiled, so a Spark `db`.`t` must reach sqlglot as "db"."t"."""
+    relation = adapter.relation(name)
+    if adapter.dialect == "duckdb":
+        return relation
+    return sqlglot.exp.to_table(relation, dialect=adapter.dialect).sql(dialect="duckdb")

@@ -177,14 +177,16 @@ def _generate_table(
     else:
         chunk = int(table.synth.extra.get("chunk_rows") or options.chunk_size)
         if adapter.SUPPORTS_DISTRIBUTED_GENERATION:
-            # the target runs the same TableStream in parallel partitions itself
+            # the target runs the same TableStream in parallel partitions itself, or
+            # returns None when it cannot here (it logs why): then the local path runs
             written = adapter.generate_table(
                 manifest, table, rows=_root_rows(trained, options), seed=seed, chunk_size=chunk
             )
-            result = TableGenResult(table.name, "generated", rows=written)
-            if options.check:
-                verify_table(adapter, manifest, table)
-            return result
+            if written is not None:
+                result = TableGenResult(table.name, "generated", rows=written)
+                if options.check:
+                    verify_table(adapter, manifest, table)
+                return result
         stream = TableStream(
             trained, adapter, rows=_root_rows(trained, options), chunk_size=chunk, seed=seed
         )

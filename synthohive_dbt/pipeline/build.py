@@ -52,9 +52,11 @@ def train_step(
 ) -> int:
     """Train the selected synth tables in graph order; return the exit code."""
     from ..project.sources import open_real_connection
+    from ..spark.sources import refresh_spark_samples
     from ..training import train_project
 
     profile = load_profile_for(manifest)
+    refresh_spark_samples(manifest)  # Spark sources: re-sample the tables that changed
     synth = [t for t in tables if manifest.tables[t].materialized == "synth"]
     own = report is None
     report = report or RunReport(total=len(synth))

@@ -9,7 +9,9 @@
 * :mod:`.distributed` - a learned table generated on the cluster in parallel
   partitions, the trained model shipped to the executors once, keys intact;
 * :mod:`.shipping`, :mod:`.partition`, :mod:`.globalize` - what the executors receive,
-  and the two stages they run.
+  and the two stages they run;
+* :mod:`.connect` - how the model reaches the executors: a broadcast, inline in the
+  tasks' function over Spark Connect, or (too large for a Connect plan) not at all.
 
 pyspark is optional: importing this package (or any module of it) never imports
 pyspark; a function that needs Spark raises an error with the install command
@@ -29,6 +31,7 @@ if TYPE_CHECKING:
     from .sources import (
         cache_spark_schemas,
         cache_spark_sources,
+        refresh_spark_samples,
         sample_cache_path,
         spark_relation,
         spark_source_table,
@@ -40,6 +43,7 @@ _EXPORTS = {
     "cache_spark_sample": ".sample",
     "cache_spark_schemas": ".sources",
     "cache_spark_sources": ".sources",
+    "refresh_spark_samples": ".sources",
     "sample_cache_path": ".sources",
     "spark_relation": ".sources",
     "spark_source_table": ".sources",
@@ -60,6 +64,7 @@ __all__ = [
     "generate_table_distributed",
     "profile_spark_table",
     "profile_spark_tables",
+    "refresh_spark_samples",
     "require_pyspark",
     "run_distributed",
     "sample_cache_path",

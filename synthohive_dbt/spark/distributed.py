@@ -1,7 +1,8 @@
 """Generate one learned table on the cluster: :func:`generate_table_distributed`.
 
 The driver plans the parts (:mod:`.partition`), ships the trained model and the
-secondary parents' keys once (a broadcast), and lets Spark run two narrow stages:
+secondary parents' keys once (a broadcast; over Spark Connect, inline in the tasks'
+function, see :mod:`.connect`), and lets Spark run two narrow stages:
 
 1. ``mapInArrow(generate_parts)`` over one row per part (a root table) or over the
    primary parent's key and context columns, partitioned by a seeded hash of the key
@@ -37,6 +38,7 @@ from ..generate.parents import require_table
 from ..generate.trained import TrainedTable, load_trained
 from ..project.model import Manifest, Table
 from ..training.plan import foreign_key
+from .connect import Shipping, choose_shipping, default_parallelism, is_connect, ship
 from .globalize import global_columns, globalize
 from .partition import PART, ROW, PartitionJob, generate_parts, spark_safe_schema, stage1_schema
 from .runtime import first_line, require_pyspark
@@ -64,6 +66,7 @@ class DistributedRun:
     parts: int
     rows: int
     seconds: float
+    route: str = "broadcast"  # how the model reached the executors (see .connect)
 
     @property
     def rows_per_second(self) -> float:
@@ -87,8 +90,9 @@ def generate_table_distributed(
     the number of parts (default: ``synth.partitions``, else enough parts of at most
     :data:`ROWS_PER_PART` rows and at least one per core).
     """
-    return run_distributed(adapter, manifest, table, rows=rows, seed=seed,
-                           chunk_size=chunk_size, partitions=partitions).rows  # fmt: skip
+    run = run_distributed(adapter, manifest, table, rows=rows, seed=seed,
+                          chunk_size=chunk_size, partitions=partitions)  # fmt: skip
+    return run.rows  # type: ignore[union-attr]  # never None without local_fallback
 
 
 def run_distributed(
@@ -100,21 +104,40 @@ def run_distributed(
     seed: int,
     chunk_size: int = DEFAULT_CHUNK_ROWS,
     partitions: int | None = None,
-) -> DistributedRun:
-    """:func:`generate_table_distributed`, returning what it did."""
+    local_fallback: bool = False,
+) -> DistributedRun | None:
+    """:func:`generate_table_distributed`, returning what it did.
+
+    When the shipment cannot reach the executors (Spark Connect, too large for one
+    plan; see :func:`~.connect.choose_shipping`), nothing is written and the result is
+    None with ``local_fallback`` (the caller generates locally), else a GenerationError.
+    The route taken is logged either way.
+    """
     require_pyspark("generating on a spark target", GenerationError)
     started = time.perf_counter()
     trained = _learned(manifest, table)
     spark = adapter.spark
     for fk in table.foreign_keys:
         require_table(adapter, fk.parent, table.name)
+    shipment = Shipment(ShippedModel.of(manifest, table.name), _secondary_tables(adapter, trained))
+    shipping = choose_shipping(is_connect(spark), shipment.nbytes)
+    log.info("%s", shipping.describe(table.name))
+    if not shipping.distributed:
+        if local_fallback:
+            return None
+        raise GenerationError(
+            f"cannot generate {table.name} on Spark: {shipping.reason}",
+            table=table.name,
+            hint="generate it with the local path (generate_project falls back by itself), "
+            "or use a classic Spark session (method: session)",
+        )
     caster = ChunkCaster(table)
     schema = spark_safe_schema(caster.schema)
     caster.close()
     job, inputs = _plan(adapter, trained, seed, chunk_size, partitions, schema, rows)
-    shipment = Shipment(ShippedModel.of(manifest, table.name), _secondary_tables(adapter, trained))
-    written = _run(adapter, spark, trained, job, inputs, shipment)
-    run = DistributedRun(table.name, job.parts, written, time.perf_counter() - started)
+    written = _run(adapter, spark, trained, job, inputs, shipment, shipping)
+    run = DistributedRun(table.name, job.parts, written, time.perf_counter() - started,
+                         shipping.route)  # fmt: skip
     log.info(
         "%s: %d rows in %d parts on Spark in %.1fs", table.name, written, job.parts, run.seconds
     )
@@ -160,15 +183,16 @@ def _plan(
 def _child_plan(
     adapter: SparkAdapter, trained: TrainedTable, partitions: int | None, base: dict[str, Any]
 ) -> tuple[PartitionJob, DataFrame]:
-    """Parts of a child table: its primary parent's rows, hashed on the key into parts."""
-    from pyspark.sql import functions as F
+    """Parts of a child table: its primary parent's rows, hashed on the key into parts.
 
+    Columns are named by SQL text, not ``pyspark.sql.functions``: the same code then
+    builds classic and Spark Connect plans, whichever session the target holds."""
     spark = adapter.spark
     primary = trained.primary
     fk = foreign_key(trained.table, primary.fk)  # type: ignore[union-attr]
     columns = list(dict.fromkeys([*fk.parent_columns, *trained.plan.context_columns,
                                   *primary.counts.columns]))  # type: ignore[union-attr]  # fmt: skip
-    parents = spark.table(adapter.relation(fk.parent)).select(*[F.col(quote(c)) for c in columns])
+    parents = spark.table(adapter.relation(fk.parent)).selectExpr(*[quote(c) for c in columns])
     total = parents.count()
     linked = total * primary.counts.mean  # type: ignore[union-attr]
     null_rate = primary.null_rate  # type: ignore[union-attr]
@@ -178,7 +202,7 @@ def _child_plan(
     hashed = (
         f"CAST(pmod(xxhash64(CAST({int(base['table_seed'])} AS BIGINT), {keys}), {parts}) AS INT)"
     )
-    tagged = parents.withColumn(PART, F.expr(hashed))
+    tagged = parents.selectExpr("*", f"{hashed} AS {quote(PART)}")
     per_part = dict(tagged.groupBy(PART).count().collect())
     weights = tuple(per_part.get(p, 0) / total if total else 1.0 / parts for p in range(parts))
     inputs = tagged.repartitionByRange(parts, PART).sortWithinPartitions(PART, *fk.parent_columns)
@@ -194,8 +218,7 @@ def _parts(spark: SparkSession, table: Table, expected: float, partitions: int |
             raise GenerationError(f"partitions must be at least 1, got {wanted}", table=table.name,
                                   hint="set synth: {partitions: 8} or leave it out")  # fmt: skip
         return int(wanted)
-    cores = max(1, int(spark.sparkContext.defaultParallelism))
-    return max(cores, math.ceil(expected / ROWS_PER_PART))
+    return max(default_parallelism(spark), math.ceil(expected / ROWS_PER_PART))
 
 
 def _split(total: int, parts: int) -> list[int]:
@@ -238,14 +261,15 @@ def _run(
     job: PartitionJob,
     inputs: DataFrame,
     shipment: Shipment,
+    shipping: Shipping,
 ) -> int:
     from pyspark import StorageLevel
 
     from ..targets.spark_arrow import spark_schema
 
-    broadcast = spark.sparkContext.broadcast(shipment)
+    carrier, release = ship(spark, shipment, shipping.route)
     stage1 = inputs.mapInArrow(
-        _stage(generate_parts, broadcast, job), spark_schema(stage1_schema(job.schema))
+        _stage(generate_parts, carrier, job), spark_schema(stage1_schema(job.schema))
     )
     stage1 = stage1.persist(StorageLevel.MEMORY_AND_DISK)
     try:
@@ -254,29 +278,28 @@ def _run(
         offsets = _offsets(counts, job.parts)
         if global_columns(trained):
             final = replace(job, offsets=offsets)
-            output = stage1.mapInArrow(
-                _stage(globalize, broadcast, final), spark_schema(job.schema)
-            )
+            output = stage1.mapInArrow(_stage(globalize, carrier, final), spark_schema(job.schema))
         else:
             output = stage1.drop(PART, ROW)
         with _executor_errors(trained.table.name):
             return adapter.write_dataframe(trained.table.name, output)
     finally:
         stage1.unpersist()
-        broadcast.unpersist()
+        release()
 
 
 def _stage(
     function: Callable[
         [Iterator[pa.RecordBatch], Shipment, PartitionJob], Iterator[pa.RecordBatch]
     ],
-    broadcast: Any,
+    carrier: Any,
     job: PartitionJob,
 ) -> Callable[[Iterator[pa.RecordBatch]], Iterator[pa.RecordBatch]]:
-    """The function Spark runs per partition; the broadcast is read on the executor."""
+    """The function Spark runs per partition; the shipment is read on the executor
+    (from the broadcast, or from the function itself over Spark Connect)."""
 
     def run(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
-        return function(batches, broadcast.value, job)
+        return function(batches, carrier.value, job)
 
     return run
 

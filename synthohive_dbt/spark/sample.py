@@ -5,7 +5,9 @@ See :mod:`.sources` for what is sampled and why. A table without a parent keeps 
 sort small); a child keeps every row whose key its parent's cached sample has (a
 broadcast semi-join), and rows with a null key at the parent's rate. The sample is
 streamed to the driver one Spark partition at a time and replaces the cache file
-atomically; a JSON sidecar records what was taken, so an unchanged sample is reused.
+atomically; a JSON sidecar records what was taken, and the table's row count and
+content hash (:func:`table_fingerprint`), so a sample is reused only while its table is
+unchanged.
 """
 
 from __future__ import annotations
@@ -61,6 +63,7 @@ class SampleInfo:
     fraction: float
     key_columns: list[str] = field(default_factory=list)
     parent: dict[str, Any] | None = None
+    content: str | None = None  # the table's content hash when sampled (table_fingerprint)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -93,7 +96,7 @@ def cache_spark_sample(
     frame = sql_frame(
         spark, f"SELECT * FROM {relation}", table=relation, what="read", error=ProfileError
     )
-    total = count_rows(spark, relation)
+    total, content = table_fingerprint(spark, relation)
     hashed = _hash_expr(key_columns or frame.columns, seed)
     if parent is None:
         fraction = min(1.0, max_rows / total) if total else 1.0
@@ -103,7 +106,7 @@ def cache_spark_sample(
         sample = _child_sample(spark, frame, hashed, parent, fraction)
     rows = _write_parquet(sample, path, relation)
     info = SampleInfo(relation, str(path), int(seed), int(max_rows), total, rows, fraction,
-                      list(key_columns), link_record(parent))  # fmt: skip
+                      list(key_columns), link_record(parent), content)  # fmt: skip
     _write_text(_info_path(path), json.dumps(info.to_dict(), indent=2, sort_keys=True))
     log.info("cached %d of %d rows of %s in %s", rows, total, relation, path)
     return path
@@ -148,15 +151,31 @@ def read_sample_info(path: str | Path) -> SampleInfo | None:
         return None
 
 
-def count_rows(spark: SparkSession, relation: str) -> int:
-    ((rows,),) = collect(
+def table_fingerprint(spark: SparkSession, relation: str) -> tuple[int, str]:
+    """(rows, content hash) of Spark ``relation`` in one aggregate over all its rows.
+
+    The hash is the sum of a 64-bit hash of every row (as a decimal, so it cannot
+    overflow): it does not depend on row order or partitioning, and changes when a row
+    is added, removed or changed in place, which a row count alone would miss.
+    """
+    _require_relation(relation)
+    frame = sql_frame(
+        spark, f"SELECT * FROM {relation}", table=relation, what="read", error=ProfileError
+    )
+    # maps cannot be hashed by Spark; their text form can
+    columns = [
+        f"CAST({quote(f.name)} AS STRING)" if f.dataType.typeName() == "map" else quote(f.name)
+        for f in frame.schema.fields
+    ]
+    hashed = f"CAST(xxhash64({', '.join(columns)}) AS DECIMAL(38, 0))" if columns else "0"
+    ((rows, content),) = collect(
         spark,
-        f"SELECT count(*) FROM {relation}",
+        f"SELECT count(*), CAST(coalesce(sum({hashed}), 0) AS STRING) FROM {relation}",
         table=relation,
-        what="count the rows",
+        what="fingerprint the rows",
         error=ProfileError,
     )
-    return int(rows)
+    return int(rows), str(content)
 
 
 def _hash_expr(columns: Sequence[str], seed: int) -> str:

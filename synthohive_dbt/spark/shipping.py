@@ -83,11 +83,21 @@ def load_shipped(shipped: ShippedModel, threads: int) -> TrainedTable:
 
 @dataclass(frozen=True)
 class Shipment:
-    """What every task reads once per executor (a Spark broadcast): the model, and the
+    """What every task reads once per executor (a Spark broadcast, or inline in the task's
+    function over Spark Connect, see :mod:`.connect`): the model, and the
     keys and attributes of the secondary parents, which any part may link to."""
 
     model: ShippedModel
     secondary: dict[str, pa.Table] = field(default_factory=dict)
+
+    @property
+    def nbytes(self) -> int:
+        """About what the shipment weighs when pickled: the artifact files, the key
+        tables' buffers and the manifest (decides whether Spark Connect can carry it)."""
+        files = sum(len(data) for data in self.model.files.values())
+        tables = sum(int(table.nbytes) for table in self.secondary.values())
+        manifest = len(json.dumps(self.model.manifest, default=str))
+        return files + tables + manifest
 
 
 class PartitionParents(TargetAdapter):

@@ -41,10 +41,10 @@ from .runtime import require_pyspark, sql_frame
 from .sample import (
     ParentLink,
     cache_spark_sample,
-    count_rows,
     empty_arrow,
     link_record,
     read_sample_info,
+    table_fingerprint,
 )
 from .sql import quote
 
@@ -129,8 +129,9 @@ def cache_spark_sources(
     """Cache a key-consistent sample of every Spark source of ``manifest``, parents first.
 
     A sample is reused when its sidecar says it was taken from the same relation with
-    the same seed, limit, parent link and total row count (``refresh`` retakes it).
-    Returns ``"source.table"`` -> cache file.
+    the same seed, limit and parent link, and the table still has the row count and
+    content hash it had then (one aggregate over the table; ``refresh`` retakes it
+    regardless). Returns ``"source.table"`` -> cache file.
     """
     seed = manifest.seed if seed is None else int(seed)
     links = source_links(manifest)
@@ -161,7 +162,40 @@ def _is_current(
         return False
     wanted = (relation, seed, max_rows, link_record(link))
     same = (info.relation, info.seed, info.max_rows, info.parent) == wanted
-    return same and info.total_rows == count_rows(spark, relation)
+    return same and (info.total_rows, info.content) == table_fingerprint(spark, relation)
+
+
+def refresh_spark_samples(manifest: Manifest, spark: SparkSession | None = None) -> list[str]:
+    """Re-take the sample of every Spark source whose table changed since it was sampled
+    (as ``shive profile`` does); return the ``"source.table"`` keys re-sampled.
+
+    ``shive train`` calls this first: the training rows are the samples, so a changed
+    Spark table gives new training data, a new data fingerprint and a retrained model,
+    as a changed file source does. Without Spark sources it does nothing (Spark is not
+    started); ``spark`` defaults to the project's session (``spark_session_for``).
+    """
+    keys = [k for k, st in manifest.sources.items() if is_spark_source(st)]
+    if not keys:
+        return []
+    if spark is None:
+        from ..project.spark_sources import spark_session_for
+
+        spark = spark_session_for(manifest)
+    before = {k: _sidecar(manifest.sources[k]) for k in keys}
+    cache_spark_sources(manifest, spark, seed=manifest.seed)
+    changed = [k for k in keys if _sidecar(manifest.sources[k]) != before[k]]
+    for key in changed:
+        log.warning(
+            "spark source %s changed since it was sampled: re-sampled for training; "
+            "run `shive profile` to refresh the profile the emitted tests compare against",
+            key,
+        )
+    return changed
+
+
+def _sidecar(source: SourceTable) -> dict[str, object] | None:
+    info = read_sample_info(source.location or "")
+    return info.to_dict() if info is not None else None
 
 
 def cache_spark_schemas(spark: SparkSession, sources: Iterable[SourceTable]) -> list[Path]:

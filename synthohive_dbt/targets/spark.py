@@ -53,7 +53,7 @@ class SparkAdapter(TargetAdapter):
     dialect: ClassVar[str] = "spark"
     SUPPORTS_ATOMIC_WRITE: ClassVar[bool] = True
     SUPPORTS_STORE_FAILURES: ClassVar[bool] = True
-    #: set to True once generation can run on the executors (not yet)
+    #: learned tables are generated on the executors (generate_table; see docs/spark.md)
     SUPPORTS_DISTRIBUTED_GENERATION: ClassVar[bool] = True
     #: views persist in a Hive metastore (with hive_support: false, for the session only)
     SUPPORTS_PERSISTENT_VIEWS: ClassVar[bool] = True
@@ -104,12 +104,16 @@ class SparkAdapter(TargetAdapter):
         return self._session  # type: ignore[return-value]
 
     def generate_table(self, manifest: Any, table: Any, *, rows: int | None, seed: int,
-                       chunk_size: int) -> int:  # fmt: skip
-        """Generate ``table`` in parallel partitions on the cluster (see docs/spark.md)."""
-        from ..spark.distributed import generate_table_distributed
+                       chunk_size: int) -> int | None:  # fmt: skip
+        """Generate ``table`` in parallel partitions on the cluster (see docs/spark.md);
+        the rows written, or None when it cannot run there (Spark Connect with a model
+        too large for one plan): the caller then generates locally and writes through
+        :meth:`write_table`. The choice is logged."""
+        from ..spark.distributed import run_distributed
 
-        return generate_table_distributed(self, manifest, table, rows=rows, seed=seed,
-                                          chunk_size=chunk_size)  # fmt: skip
+        run = run_distributed(self, manifest, table, rows=rows, seed=seed,
+                              chunk_size=chunk_size, local_fallback=True)  # fmt: skip
+        return None if run is None else run.rows
 
     def describe(self) -> str:
         where = self.config.connect_url if self.config.method == "connect" else self.config.master

@@ -1,9 +1,10 @@
-"""The arithmetic of parts, without Spark: capacity shares and globally numbered keys.
+"""The arithmetic of parts, without Spark: capacity shares, globally numbered keys, routes.
 
-Distributed generation is only as sound as two small pieces: the split of each
-secondary parent's capacity across parts (the shares must add up to the capacity) and
+Distributed generation is only as sound as a few small pieces: the split of each
+secondary parent's capacity across parts (the shares must add up to the capacity),
 stage 2's re-numbering (a part's keys must be exactly the local path's keys for the
-same global rows, wherever the part boundaries fall).
+same global rows, wherever the part boundaries fall), and the choice of how the model
+reaches the executors (broadcast, inline over Spark Connect, or the local path).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import numpy as np
 from synthohive_dbt.generate.keys import KeySequence, KeySpec
 from synthohive_dbt.generate.trained import TrainedTable
 from synthohive_dbt.project.model import CheckConstraint, Column, Manifest, Table
+from synthohive_dbt.spark.connect import CONNECT_INLINE_LIMIT, choose_shipping, is_connect
 from synthohive_dbt.spark.distributed import _offsets, _split
 from synthohive_dbt.spark.globalize import _run_values, _runs
 from synthohive_dbt.spark.partition import capacity_share, part_seed
@@ -98,3 +100,20 @@ def test_a_shipped_model_is_named_by_its_files_and_its_table(tmp_path):
     assert shipped.digest == same.digest
     # workers cache loaded models by digest: another table definition must not hit it
     assert changed.digest != shipped.digest
+
+
+def test_the_model_travels_by_broadcast_inline_over_connect_or_the_table_is_made_locally():
+    classic = choose_shipping(False, 10 * CONNECT_INLINE_LIMIT)
+    fits = choose_shipping(True, CONNECT_INLINE_LIMIT)
+    too_large = choose_shipping(True, CONNECT_INLINE_LIMIT + 1)
+    connect_session = type("SparkSession", (), {"__module__": "pyspark.sql.connect.session"})()
+    classic_session = type("SparkSession", (), {"__module__": "pyspark.sql.session"})()
+
+    assert (classic.route, classic.distributed) == ("broadcast", True)  # any size
+    assert (fits.route, fits.distributed) == ("inline", True)
+    assert (too_large.route, too_large.distributed) == ("local", False)
+    assert choose_shipping(True, 2048, limit=1024).route == "local"
+    assert "exceed the 64.0 MiB one Spark Connect plan may carry" in too_large.reason
+    assert too_large.describe("orders").startswith("orders: generating on the driver (local path)")
+    assert fits.describe("orders").startswith("orders: generating on Spark in parallel parts")
+    assert is_connect(connect_session) and not is_connect(classic_session)

@@ -40,7 +40,6 @@ from synthohive_dbt.spark.shipping import Shipment, ShippedModel
 from synthohive_dbt.targets.config import DuckDBTarget, SparkTarget
 from synthohive_dbt.targets.duckdb import DuckDBAdapter
 from synthohive_dbt.targets.spark import SparkAdapter
-from synthohive_dbt.targets.spark_session import shared_local_session, stop_shared_local_session
 from synthohive_dbt.training.trainer import table_seed, train_project
 
 pytestmark = [
@@ -158,14 +157,6 @@ def trained(tmp_path_factory: pytest.TempPathFactory):
     finally:
         con.close()
     return manifest, profile
-
-
-@pytest.fixture(scope="module")
-def spark(tmp_path_factory: pytest.TempPathFactory):
-    """This module's Spark session, stopped afterwards: the next module starts its own
-    (Spark fixes the warehouse and metastore folders when it starts)."""
-    yield shared_local_session(tmp_path_factory.mktemp("spark"), master="local[2]")
-    stop_shared_local_session()
 
 
 def spark_target(spark, root: Path, database: str) -> SparkAdapter:

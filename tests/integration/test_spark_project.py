@@ -11,7 +11,6 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import json
-import shutil
 import textwrap
 from pathlib import Path
 
@@ -21,8 +20,11 @@ import pyarrow.parquet as pq
 import pytest
 
 from synthohive_dbt.errors import ProfileError, ProjectError
+from synthohive_dbt.pipeline.build import train_step
 from synthohive_dbt.project import load_project, open_real_connection
 from synthohive_dbt.project.profile_step import profile_tables
+from synthohive_dbt.spark.sample import read_sample_info
+from synthohive_dbt.training.artifacts import TableArtifacts
 
 DATABASE = "shop_lake"
 CUSTOMERS = 300
@@ -110,23 +112,6 @@ def test_a_spark_name_that_is_not_plain_is_refused_before_spark_starts(tmp_path)
 
 
 # ---- on a real local Spark ---------------------------------------------------------------
-@pytest.fixture(scope="module")
-def spark_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tmp_path_factory.mktemp("spark")
-
-
-@pytest.fixture(scope="module")
-def spark(spark_root: Path):
-    """This module's Spark session, stopped afterwards (Spark fixes its metastore at start)."""
-    pytest.importorskip("pyspark")
-    if shutil.which("java") is None:
-        pytest.skip("Spark needs Java on PATH")
-    from synthohive_dbt.targets.spark_session import shared_local_session, stop_shared_local_session
-
-    yield shared_local_session(spark_root, master="local[2]")
-    stop_shared_local_session()
-
-
 @pytest.fixture(scope="module")
 def hive_tables(spark) -> dict[str, pd.DataFrame]:
     """customers and orders (as orders_v2) managed by the local Hive catalog."""
@@ -234,3 +219,49 @@ def test_a_spark_table_with_a_timestamp_column_loads(tmp_path, spark_root, spark
     manifest = load_project(root)
 
     assert [c.name for c in manifest.tables["events"].columns] == ["id", "at"]
+
+
+@pytest.mark.spark
+@pytest.mark.slow
+def test_train_resamples_a_spark_table_that_changed_and_retrains_it(
+    tmp_path, spark_root, spark, hive_tables
+):
+    database = "shop_lake_train"
+    spark.sql(f"CREATE DATABASE IF NOT EXISTS {database}")
+    for name, key in (("customers", "customers"), ("orders_v2", "orders")):
+        frame = spark.createDataFrame(hive_tables[key])
+        frame.write.mode("overwrite").saveAsTable(f"{database}.{name}")
+    schema = SCHEMA_YML.replace(f"schema: {DATABASE}", f"schema: {database}")
+    root = write_project(tmp_path / "p", schema, spark_profiles(spark_root))
+    (root / "shive_project.yml").write_text(
+        "name: lakeproj\nseed: 3\nsynth: {epochs: 1, batch_size: 100}\n", encoding="utf-8"
+    )
+    manifest = load_project(root)
+    cache = root / "target/sources/lake"
+
+    def state() -> dict[str, object]:
+        meta = {t: TableArtifacts(manifest.target_dir, t).read_meta()["fingerprint"]
+                for t in ("customers", "orders")}  # fmt: skip
+        return {**meta, "customers.sample": read_sample_info(cache / "customers.parquet"),
+                "orders.sample": read_sample_info(cache / "orders.parquet")}  # fmt: skip
+
+    assert profile_tables(manifest, list(manifest.order)) == 0
+    assert train_step(manifest, list(manifest.order), progress=False) == 0
+    first = state()
+    assert train_step(manifest, list(manifest.order), progress=False) == 0
+    unchanged = state()
+    # orders change in place: the same rows, every amount doubled (a row count alone
+    # would not tell), so the sample is retaken and orders (only) retrained
+    changed = hive_tables["orders"].assign(amount=hive_tables["orders"]["amount"] * 2)
+    spark.createDataFrame(changed).write.mode("overwrite").saveAsTable(f"{database}.orders_v2")
+    assert train_step(manifest, list(manifest.order), progress=False) == 0
+    after = state()
+    sample = pq.read_table(cache / "orders.parquet").to_pandas()
+
+    assert unchanged == first  # nothing changed: samples kept, both tables reused
+    assert after["orders.sample"].content != first["orders.sample"].content
+    assert after["orders.sample"].total_rows == first["orders.sample"].total_rows
+    assert sorted(sample["amount"]) == sorted(changed["amount"])
+    assert after["orders"] != first["orders"]  # new training rows: a new fingerprint
+    assert after["customers"] == first["customers"]
+    assert after["customers.sample"] == first["customers.sample"]

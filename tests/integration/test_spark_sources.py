@@ -34,7 +34,6 @@ from synthohive_dbt.spark import (
 )
 from synthohive_dbt.spark.profiling import model_relations
 from synthohive_dbt.spark.sample import read_sample_info
-from synthohive_dbt.targets.spark_session import shared_local_session, stop_shared_local_session
 
 pytestmark = [
     pytest.mark.spark,
@@ -92,14 +91,6 @@ def real_data(rng: np.random.Generator) -> dict[str, pd.DataFrame]:
         "amount": np.round(rng.gamma(2.0, 30.0, len(owner)) + 1, 2),
     })  # fmt: skip
     return {"customers": customers, "orders": orders}
-
-
-@pytest.fixture(scope="module")
-def spark(tmp_path_factory: pytest.TempPathFactory):
-    """This module's Spark session, stopped afterwards: the next module starts its own
-    (Spark fixes the warehouse and metastore folders when it starts)."""
-    yield shared_local_session(tmp_path_factory.mktemp("spark"), master="local[2]")
-    stop_shared_local_session()
 
 
 @pytest.fixture(scope="module")

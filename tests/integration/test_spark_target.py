@@ -1,7 +1,7 @@
 """The Spark target against a real local Spark with a Hive (Derby) catalog.
 
-One session for the module (Spark allows one per process and takes seconds to start);
-each test uses a database of its own.
+The session is the run's shared one (``spark`` in conftest.py); each test uses a
+database of its own.
 """
 
 from __future__ import annotations
@@ -19,7 +19,6 @@ pytest.importorskip("pyspark")
 from synthohive_dbt.errors import TargetError
 from synthohive_dbt.targets.config import SparkTarget
 from synthohive_dbt.targets.spark import SparkAdapter
-from synthohive_dbt.targets.spark_session import shared_local_session
 
 pytestmark = [
     pytest.mark.spark,
@@ -72,16 +71,6 @@ def sample(rows: int = 6, offset: int = 0) -> pa.Table:
 def failing(table: pa.Table, after: int):
     yield from table.to_batches(max_chunksize=1)[:after]
     raise RuntimeError("generator failed half-way")
-
-
-@pytest.fixture(scope="module")
-def spark_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tmp_path_factory.mktemp("spark")
-
-
-@pytest.fixture(scope="module")
-def spark(spark_root: Path):
-    return shared_local_session(spark_root, master="local[2]", hive_support=True)
 
 
 def make_adapter(spark, root: Path, database: str, **settings) -> SparkAdapter:
