@@ -17,13 +17,15 @@ from __future__ import annotations
 
 import json
 import logging
-import textwrap
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 from click.testing import CliRunner
+from sparkshop import SCHEMA_YML as SHOP_SCHEMA
+from sparkshop import shop_data
+from sparkshop import write_shop as shop_files
 
 from synthohive_dbt.cli import cli
 from synthohive_dbt.generate import generate_project
@@ -37,46 +39,7 @@ DATABASE = "cli_shop"
 CUSTOMERS = 150
 KEYS = {"customers": "customer_id", "products": "product_id", "orders": "order_id"}
 
-SCHEMA_YML = """
-version: 2
-sources:
-  - name: raw
-    config: {external_location: "data/{name}.parquet"}
-    tables: [{name: customers}, {name: products}, {name: orders}]
-models:
-  - name: customers
-    columns:
-      - name: customer_id
-        constraints: [{type: primary_key}]
-      - name: email
-        constraints: [{type: unique}]
-        config: {pii: {action: fake, kind: email}}
-      - name: segment
-        constraints: [{type: not_null}]
-        data_tests: [{accepted_values: {values: [premium, basic]}}]
-      - name: age
-        constraints: [{type: check, expression: "age between 18 and 100"}]
-  - name: products
-    columns:
-      - name: product_id
-        constraints: [{type: primary_key}]
-      - name: category
-      - name: price
-        constraints: [{type: check, expression: "price > 0"}]
-  - name: orders
-    columns:
-      - name: order_id
-        constraints: [{type: primary_key}]
-      - name: customer_id
-        constraints:
-          - {type: not_null}
-          - {type: foreign_key, to: "ref('customers')", to_columns: [customer_id]}
-      - name: product_id
-        constraints:
-          - {type: foreign_key, to: "ref('products')", to_columns: [product_id]}
-      - name: channel
-      - name: amount
-        constraints: [{type: check, expression: "amount > 0"}]
+SCHEMA_YML = SHOP_SCHEMA + """
   - name: customer_ltv
     columns:
       - name: customer_id
@@ -98,33 +61,6 @@ from {{ ref('customers') }} as c
 left join {{ ref('orders') }} as o on o.customer_id = c.customer_id
 group by c.customer_id, c.segment
 """
-
-
-def shop_data(rng: np.random.Generator) -> dict[str, pd.DataFrame]:
-    premium = rng.random(CUSTOMERS) < 0.3
-    customers = pd.DataFrame({
-        "customer_id": np.arange(1, CUSTOMERS + 1, dtype=np.int64),
-        "email": [f"person{i}@example.com" for i in range(CUSTOMERS)],
-        "segment": np.where(premium, "premium", "basic"),
-        "age": rng.integers(18, 90, CUSTOMERS).astype(np.int32),
-    })  # fmt: skip
-    category = rng.choice(["books", "tools", "tech"], 30)
-    products = pd.DataFrame({
-        "product_id": np.arange(1, 31, dtype=np.int64),
-        "category": category,
-        "price": np.round(np.where(category == "tech", 400.0, 30.0) * rng.uniform(0.8, 1.2, 30), 2),
-    })  # fmt: skip
-    owner = np.repeat(customers["customer_id"].to_numpy(), rng.poisson(np.where(premium, 3.0, 1.0)))
-    product = rng.integers(1, 31, len(owner)).astype(float)
-    product[rng.random(len(owner)) < 0.15] = np.nan  # a nullable foreign key
-    orders = pd.DataFrame({
-        "order_id": np.arange(1, len(owner) + 1, dtype=np.int64),
-        "customer_id": owner,
-        "product_id": pd.array(product, dtype="Int64"),
-        "channel": rng.choice(["web", "store"], len(owner)),
-        "amount": np.round(rng.gamma(2.0, 30.0, len(owner)) + 1, 2),
-    })  # fmt: skip
-    return {"customers": customers, "products": products, "orders": orders}
 
 
 def write_shop(root: Path, spark_root: Path) -> Path:
@@ -152,16 +88,15 @@ def write_shop(root: Path, spark_root: Path) -> Path:
         "profiles.yml": profiles,
         "models/schema.yml": SCHEMA_YML,
         "models/customer_ltv.sql": LTV_SQL,
-        **{f"models/{n}.sql": f"select * from {{{{ source('raw', '{n}') }}}}\n"
-           for n in ("customers", "products", "orders")},
-    }  # fmt: skip
-    for rel, text in files.items():
-        (root / rel).parent.mkdir(parents=True, exist_ok=True)
-        (root / rel).write_text(textwrap.dedent(text).lstrip("\n"), encoding="utf-8")
-    (root / "data").mkdir()
-    for name, frame in shop_data(np.random.default_rng(2)).items():
-        frame.to_parquet(root / "data" / f"{name}.parquet", index=False)
-    return root
+    }
+    data = shop_data(
+        np.random.default_rng(2),
+        customers=CUSTOMERS,
+        products=30,
+        premium_orders=3.0,
+        no_product_share=0.15,
+    )
+    return shop_files(root, files, data)
 
 
 def shive(*args: str) -> str:

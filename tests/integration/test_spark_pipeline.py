@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import copy
 import shutil
-import textwrap
 from pathlib import Path
 
 import numpy as np
@@ -21,6 +20,10 @@ import pyarrow as pa
 import pytest
 
 pytest.importorskip("pyspark")
+
+from sparkshop import SCHEMA_YML as SHOP_SCHEMA
+from sparkshop import shop_data
+from sparkshop import write_shop as shop_files
 
 from synthohive_dbt.datatests import DISTRIBUTION_KINDS, emit_tests, filter_tests, run_tests
 from synthohive_dbt.errors import ConstraintViolation, GenerationError
@@ -51,98 +54,23 @@ pytestmark = [
 SEED = 5
 CUSTOMERS = 400
 
-SCHEMA_YML = """
-version: 2
-sources:
-  - name: raw
-    config: {external_location: "data/{name}.parquet"}
-    tables: [{name: customers}, {name: products}, {name: orders}]
-models:
-  - name: customers
-    columns:
-      - name: customer_id
-        constraints: [{type: primary_key}]
-      - name: email
-        constraints: [{type: unique}]
-        config: {pii: {action: fake, kind: email}}
-      - name: segment
-        constraints: [{type: not_null}]
-        data_tests: [{accepted_values: {values: [premium, basic]}}]
-      - name: age
-        constraints: [{type: check, expression: "age between 18 and 100"}]
-  - name: products
-    columns:
-      - name: product_id
-        constraints: [{type: primary_key}]
-      - name: category
-      - name: price
-        constraints: [{type: check, expression: "price > 0"}]
-  - name: orders
-    columns:
-      - name: order_id
-        constraints: [{type: primary_key}]
-      - name: customer_id
-        constraints:
-          - {type: not_null}
-          - {type: foreign_key, to: "ref('customers')", to_columns: [customer_id]}
-      - name: product_id
-        constraints:
-          - {type: foreign_key, to: "ref('products')", to_columns: [product_id]}
-      - name: channel
-      - name: amount
-        constraints: [{type: check, expression: "amount > 0"}]
-      - name: quantity
-"""
-
-
-def shop_data(rng: np.random.Generator) -> dict[str, pd.DataFrame]:
-    """Premium customers order more; the category sets the price; a tenth of orders
-    have no product."""
-    premium = rng.random(CUSTOMERS) < 0.3
-    customers = pd.DataFrame({
-        "customer_id": np.arange(1, CUSTOMERS + 1, dtype=np.int64),
-        "email": [f"person{i}@example.com" for i in range(CUSTOMERS)],
-        "segment": np.where(premium, "premium", "basic"),
-        "age": rng.integers(18, 90, CUSTOMERS).astype(np.int32),
-    })  # fmt: skip
-    category = rng.choice(["books", "tools", "tech"], 40)
-    products = pd.DataFrame({
-        "product_id": np.arange(1, 41, dtype=np.int64),
-        "category": category,
-        "price": np.round(np.where(category == "tech", 400.0, 30.0) * rng.uniform(0.8, 1.2, 40), 2),
-    })  # fmt: skip
-    per_customer = rng.poisson(np.where(premium, 4.0, 1.0))
-    owner = np.repeat(customers["customer_id"].to_numpy(), per_customer)
-    product = rng.integers(1, 41, len(owner)).astype(float)
-    product[rng.random(len(owner)) < 0.1] = np.nan
-    orders = pd.DataFrame({
-        "order_id": np.arange(1, len(owner) + 1, dtype=np.int64),
-        "customer_id": owner,
-        "product_id": pd.array(product, dtype="Int64"),
-        "channel": rng.choice(["web", "store"], len(owner)),
-        "amount": np.round(rng.gamma(2.0, 30.0, len(owner)) + 1, 2),
-    })  # fmt: skip
-    # more items, larger amount: a correlation the profile records and a test compares
-    orders["quantity"] = (1 + orders["amount"] // 40 + rng.integers(0, 2, len(owner))).astype(
-        np.int32
-    )
-    return {"customers": customers, "products": products, "orders": orders}
+SCHEMA_YML = SHOP_SCHEMA + "      - name: quantity\n"
 
 
 def write_shop(root: Path) -> Path:
     files = {
         "shive_project.yml": "name: sparkshop\nseed: 3\nsynth: {epochs: 1, batch_size: 100}\n",
         "models/schema.yml": SCHEMA_YML,
-        **{f"models/{n}.sql": f"select * from {{{{ source('raw', '{n}') }}}}\n"
-           for n in ("customers", "products", "orders")},
-    }  # fmt: skip
-    for rel, text in files.items():
-        (root / rel).parent.mkdir(parents=True, exist_ok=True)
-        (root / rel).write_text(textwrap.dedent(text).lstrip("\n"), encoding="utf-8")
-    (root / "data").mkdir()
-    for name, frame in shop_data(np.random.default_rng(0)).items():
-        frame.to_parquet(root / "data" / f"{name}.parquet", index=False)
-    return root
+    }
+    data = shop_data(
+        np.random.default_rng(0),
+        customers=CUSTOMERS,
+        products=40,
+        premium_orders=4.0,
+        no_product_share=0.1,
+        quantity=True,
+    )
+    return shop_files(root, files, data)
 
 
 @pytest.fixture(scope="module")
