@@ -134,8 +134,8 @@ def generate_frame(
         req.settle(fresh)
         raw.put(redo, fresh)
         bad[redo] = req.violations(fresh)
-    if clip_tally is not None and not bad.any():
-        clip_tally.add(rows, 0, {})
+    if clip_tally is not None:
+        clip_tally.add(rows, int(bad.sum()), req.broken(raw, bad, engine.transformer) if bad.any() else {})
     if bad.any():
         detail = req.explain(raw, bad, engine.transformer)
         message = f"{int(bad.sum())} of {rows} rows break a constraint after {rounds} redraws: {detail}"
@@ -144,11 +144,7 @@ def generate_frame(
                 message,
                 hint="loosen the bound or condition, retrain with more epochs, or pass strict=False to clip",
             )
-        if clip_tally is None:
-            logger.warning("%s; clipped to comply", message)
-        else:
-            clip_tally.add(rows, int(bad.sum()), req.broken(raw, bad, engine.transformer))
-            logger.debug("%s; clipped to comply", message)
+        logger.log(logging.WARNING if clip_tally is None else logging.DEBUG, "%s; clipped to comply", message)
         req.force(raw, np.flatnonzero(bad))
     frame = engine.transformer.materialize(raw, np_rng)
     req.write_forced(frame, engine.transformer)
