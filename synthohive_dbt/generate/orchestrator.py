@@ -176,29 +176,36 @@ def _generate_table(
         result = TableGenResult(table.name, "copied", rows=written)
     else:
         chunk = int(table.synth.extra.get("chunk_rows") or options.chunk_size)
-        if adapter.SUPPORTS_DISTRIBUTED_GENERATION:
-            # the target runs the same TableStream in parallel partitions itself, or
-            # returns None when it cannot here (it logs why): then the local path runs
-            written = adapter.generate_table(
-                manifest, table, rows=_root_rows(trained, options), seed=seed, chunk_size=chunk
-            )
-            if written is not None:
-                result = TableGenResult(table.name, "generated", rows=written)
-                if options.check:
-                    verify_table(adapter, manifest, table)
-                return result
-        stream = TableStream(
-            trained, adapter, rows=_root_rows(trained, options), chunk_size=chunk, seed=seed
-        )
-        try:
-            batches = _report(stream.batches(), table.name, progress)
-            written = adapter.write_table(table.name, stream.schema, batches)
-        finally:
-            stream.close()
-        result = TableGenResult(table.name, "generated", rows=written, chunks=stream.chunks)
+        result = _generate_learned(manifest, adapter, trained, options, chunk, seed, progress)
     if options.check:
         verify_table(adapter, manifest, table)
     return result
+
+
+def _generate_learned(
+    manifest: Manifest,
+    adapter: TargetAdapter,
+    trained: TrainedTable,
+    options: _Options,
+    chunk: int,
+    seed: int,
+    progress: bool,
+) -> TableGenResult:
+    """Write a learned table: distributed by the target when it can, else streamed here."""
+    table, rows = trained.table, _root_rows(trained, options)
+    if adapter.SUPPORTS_DISTRIBUTED_GENERATION:
+        # the target runs the same TableStream in parallel partitions itself, or
+        # returns None when it cannot here (it logs why): then the local path runs
+        written = adapter.generate_table(manifest, table, rows=rows, seed=seed, chunk_size=chunk)
+        if written is not None:
+            return TableGenResult(table.name, "generated", rows=written)
+    stream = TableStream(trained, adapter, rows=rows, chunk_size=chunk, seed=seed)
+    try:
+        batches = _report(stream.batches(), table.name, progress)
+        written = adapter.write_table(table.name, stream.schema, batches)
+    finally:
+        stream.close()
+    return TableGenResult(table.name, "generated", rows=written, chunks=stream.chunks)
 
 
 def _root_rows(trained: TrainedTable, options: _Options) -> int | None:
