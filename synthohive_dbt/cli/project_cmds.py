@@ -98,7 +98,7 @@ def profile(inv: Invocation) -> int:
 @shive_command()
 def ls_command(inv: Invocation) -> int:
     """List the tables in generation order with materialization, rows/mode and parents."""
-    manifest = inv.load()
+    manifest = inv.load(trained=True)
     rows = []
     for name in inv.selected(manifest):
         table = manifest.tables[name]

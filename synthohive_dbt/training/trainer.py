@@ -196,6 +196,9 @@ class _Run:
             )
         artifacts.invalidate()
         if plan.mode == "copy":
+            from ..generate.copying import write_snapshot
+
+            write_snapshot(self.con, table, artifacts.rows_path, seed=seed)
             self._write_meta(artifacts, table, plan, inputs, fingerprint, {})
             return TableTrainResult(
                 table.name, "copy", fingerprint=fingerprint, artifact_dir=str(artifacts.dir)
@@ -285,7 +288,9 @@ class _Run:
         meta = artifacts.read_meta()
         if meta is None or meta.get("fingerprint") != fingerprint:
             return False
-        return meta.get("plan", {}).get("mode") == "copy" or artifacts.model_path.exists()
+        if meta.get("plan", {}).get("mode") == "copy":
+            return artifacts.rows_path.exists()
+        return artifacts.model_path.exists()
 
     def _context_columns(self, table: Table) -> list[str]:
         """The primary parent's columns the child is conditioned on."""
