@@ -1,0 +1,274 @@
+"""From dbt tests and constraints to shive keys on the raw tables, checked on the real data.
+
+Each check is traced to the raw column it is about (:mod:`.lineage`) and then checked
+on that raw column in the real database, because a test that holds on a model need not
+hold on the raw table (the model may filter, deduplicate or group): only what the raw
+data satisfies is declared, the rest is listed with the reason.
+
+- ``unique`` + ``not_null`` (tests, or a ``primary_key`` constraint) -> primary key
+  (one per table; further ones become ``unique`` + ``not_null`` constraints);
+- ``relationships`` (or a ``foreign_key`` constraint) -> foreign key, when both ends
+  trace to raw columns of the same type and the parent column is unique;
+- ``accepted_values`` -> an ``accepted_values`` test; ``not_null`` -> ``not_null``.
+
+Foreign keys no test declares are suggested (never declared) when every value of a
+column, with at least :data:`SUGGEST_MIN_DISTINCT` distinct values, is a key of a
+table with a traced primary key, and the two columns have the same type.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import duckdb
+
+from ..targets.duckdb_session import quote_identifier
+from .lineage import Trace, Tracer
+from .nodes import DbtCheck, DbtProject, NodeRef
+from .raw import RawTable
+from .reader import parent_node
+
+#: a column needs this many distinct values before it is suggested as a foreign key
+SUGGEST_MIN_DISTINCT = 10
+_SUPPORTED = ("unique", "not_null", "accepted_values", "relationships", "primary_key", "foreign_key")
+
+
+@dataclass
+class Finding:
+    check: str  # what dbt declares, e.g. "test unique on stg_customers.customer_id"
+    declared: str = ""  # what shive declares, e.g. "unique on customers.id"
+    reason: str = ""  # why nothing is declared
+    origin: str = ""
+
+    def as_dict(self) -> dict[str, str]:
+        out = {"check": self.check}
+        if self.origin:
+            out["declared_in"] = self.origin
+        out.update({"declared": self.declared} if self.declared else {"reason": self.reason})
+        return out
+
+
+@dataclass
+class ColumnPlan:
+    unique: list[str] = field(default_factory=list)  # evidence: the dbt checks
+    not_null: list[str] = field(default_factory=list)
+    accepted_values: list[tuple[list[Any], bool, str]] = field(default_factory=list)
+
+
+@dataclass
+class ForeignKeyPlan:
+    column: str
+    parent: NodeRef
+    parent_column: str
+    evidence: list[str]
+    orphans: int = 0
+
+
+@dataclass
+class TablePlan:
+    raw: RawTable
+    columns: dict[str, ColumnPlan] = field(default_factory=dict)
+    foreign_keys: list[ForeignKeyPlan] = field(default_factory=list)
+    primary_key: str | None = None
+    suggestions: dict[str, str] = field(default_factory=dict)  # column -> comment
+
+    def column(self, name: str) -> ColumnPlan:
+        return self.columns.setdefault(name, ColumnPlan())
+
+    @property
+    def unique_columns(self) -> list[str]:
+        return [c for c, p in self.columns.items() if p.unique]
+
+
+def plan_keys(
+    project: DbtProject, tracer: Tracer, raw: dict[NodeRef, RawTable], con: duckdb.DuckDBPyConnection
+) -> tuple[dict[NodeRef, TablePlan], list[Finding]]:
+    """A plan per raw table and one finding per dbt check."""
+    plans = {node: TablePlan(table) for node, table in raw.items()}
+    planner = _Planner(project, tracer, plans, con)
+    findings = [planner.apply(check) for check in project.checks]
+    _choose_primary_keys(plans)
+    _suggest_foreign_keys(plans, con, tracer)
+    return plans, findings
+
+
+class _Planner:
+    def __init__(self, project: DbtProject, tracer: Tracer, plans: dict[NodeRef, TablePlan],
+                 con: duckdb.DuckDBPyConnection) -> None:  # fmt: skip
+        self.project, self.tracer, self.plans, self.con = project, tracer, plans, con
+
+    def apply(self, check: DbtCheck) -> Finding:
+        finding = Finding(check.describe(), origin=check.origin)
+        reason = self._unsupported(check)
+        if reason:
+            finding.reason = reason
+            return finding
+        trace = self.tracer.trace(check.node, check.column or "")
+        if trace.origin is None:
+            finding.reason = trace.reason
+            return finding
+        node, column = trace.origin
+        where = f"{self.plans[node].raw.model}.{column}"
+        evidence = check.describe()
+        name = check.name
+        if name in ("unique", "not_null", "primary_key"):
+            problems = []
+            if name in ("unique", "primary_key"):
+                problems += self._duplicates(node, column)
+            if name in ("not_null", "primary_key"):
+                problems += self._nulls(node, column)
+            if problems:
+                finding.reason = f"{where} {' and '.join(problems)} in the raw data{_via(trace)}"
+                return finding
+            plan = self.plans[node].column(column)
+            if name in ("unique", "primary_key"):
+                plan.unique.append(evidence)
+            if name in ("not_null", "primary_key"):
+                plan.not_null.append(evidence)
+            finding.declared = f"{'unique + not_null' if name == 'primary_key' else name} on {where}"
+        elif name == "accepted_values":
+            values = check.kwargs.get("values")
+            if not isinstance(values, list) or not values:
+                finding.reason = "accepted_values without a list of values"
+                return finding
+            outside = self._outside(node, column, values)
+            if outside:
+                finding.reason = f"{where} holds {outside} other value(s) in the raw data{_via(trace)}"
+                return finding
+            quote = check.kwargs.get("quote", True) is not False
+            self.plans[node].column(column).accepted_values.append((values, quote, evidence))
+            finding.declared = f"accepted_values on {where}"
+        else:
+            return self._relationship(check, trace, finding)
+        return finding
+
+    def _unsupported(self, check: DbtCheck) -> str:
+        if check.name not in _SUPPORTED:
+            return (f"{check.name!r} is not traced (only unique, not_null, accepted_values, "
+                    "relationships and key constraints are)")  # fmt: skip
+        if check.column is None:
+            return "it names no single column (composite keys are not traced)"
+        if check.where:
+            return f"it has a where filter ({check.where}): it holds on some rows only"
+        return ""
+
+    def _relationship(self, check: DbtCheck, trace: Trace, finding: Finding) -> Finding:
+        node, column = trace.origin  # type: ignore[misc]
+        to = check.kwargs.get("to")
+        field_name = check.kwargs.get("field")
+        if check.name == "foreign_key":
+            columns = check.kwargs.get("to_columns") or []
+            field_name = columns[0] if len(columns) == 1 else None
+        parent = parent_node(to, self.project)
+        if parent is None or not field_name:
+            finding.reason = f"cannot tell the parent from to: {to!r}, field: {field_name!r}"
+            return finding
+        up = self.tracer.trace(parent, str(field_name))
+        if up.origin is None:
+            finding.reason = f"the parent column {parent}.{field_name} is not traced: {up.reason}"
+            return finding
+        pnode, pcolumn = up.origin
+        child, upper = self.plans[node].raw, self.plans[pnode].raw
+        ctype, ptype = dict(child.columns)[column], dict(upper.columns)[pcolumn]
+        where = f"{child.model}.{column} -> {upper.model}.{pcolumn}"
+        if ctype != ptype:
+            finding.reason = f"{where}: the raw types differ ({ctype} and {ptype}); shive never casts a key"
+            return finding
+        if self._duplicates(pnode, pcolumn):
+            finding.reason = f"{where}: the parent column is not unique in the raw data{_via(up)}"
+            return finding
+        plans = self.plans[node]
+        for fk in plans.foreign_keys:
+            if fk.column == column:
+                if (fk.parent, fk.parent_column) == (pnode, pcolumn):
+                    fk.evidence.append(check.describe())
+                    finding.declared = f"foreign key {where}"
+                else:
+                    finding.reason = f"{child.model}.{column} already references {fk.parent}"
+                return finding
+        orphans = self._orphans(node, column, pnode, pcolumn)
+        plans.foreign_keys.append(ForeignKeyPlan(column, pnode, pcolumn, [check.describe()], orphans))
+        self.plans[pnode].column(pcolumn).unique.append(f"parent of {check.describe()}")
+        finding.declared = f"foreign key {where}" + (f" ({orphans} orphan rows in the raw data)" if orphans else "")
+        return finding
+
+    # ---- the real data ------------------------------------------------------------------
+    def _scalar(self, sql: str, params: list[Any] | None = None) -> int:
+        return int(self.con.execute(sql, params).fetchone()[0] or 0)
+
+    def _rel(self, node: NodeRef) -> str:
+        return self.tracer.places.relation(node)
+
+    def _duplicates(self, node: NodeRef, column: str) -> list[str]:
+        c = quote_identifier(column)
+        n = self._scalar(f"SELECT count({c}) - count(DISTINCT {c}) FROM {self._rel(node)}")
+        return [f"has {n} duplicate value(s)"] if n else []
+
+    def _nulls(self, node: NodeRef, column: str) -> list[str]:
+        c = quote_identifier(column)
+        n = self._scalar(f"SELECT count(*) - count({c}) FROM {self._rel(node)}")
+        return [f"has {n} null(s)"] if n else []
+
+    def _outside(self, node: NodeRef, column: str, values: list[Any]) -> int:
+        c = quote_identifier(column)
+        return self._scalar(
+            f"SELECT count(*) FROM {self._rel(node)} WHERE {c} IS NOT NULL "
+            f"AND CAST({c} AS VARCHAR) NOT IN (SELECT unnest(?::VARCHAR[]))",
+            [[str(v) for v in values]],
+        )
+
+    def _orphans(self, node: NodeRef, column: str, pnode: NodeRef, pcolumn: str) -> int:
+        c, p = quote_identifier(column), quote_identifier(pcolumn)
+        return self._scalar(
+            f"SELECT count(*) FROM {self._rel(node)} WHERE {c} IS NOT NULL AND {c} NOT IN "
+            f"(SELECT {p} FROM {self._rel(pnode)} WHERE {p} IS NOT NULL)"
+        )
+
+
+def _via(trace: Trace) -> str:
+    return f" (traced through {' <- '.join(trace.path)})" if trace.path else ""
+
+
+def _choose_primary_keys(plans: dict[NodeRef, TablePlan]) -> None:
+    """One primary key per table: a unique, not-null column, preferring one a child references."""
+    referenced = {(fk.parent, fk.parent_column) for p in plans.values() for fk in p.foreign_keys}
+    for node, plan in plans.items():
+        order = [name for name, _ in plan.raw.columns]
+        keys = [c for c in order if c in plan.columns and plan.columns[c].unique and plan.columns[c].not_null]
+        keys.sort(key=lambda c: ((node, c) not in referenced, order.index(c)))
+        plan.primary_key = keys[0] if keys else None
+
+
+def _suggest_foreign_keys(
+    plans: dict[NodeRef, TablePlan], con: duckdb.DuckDBPyConnection, tracer: Tracer
+) -> None:
+    parents = [(n, p) for n, p in plans.items() if p.primary_key]
+    for node, plan in plans.items():
+        declared = {fk.column for fk in plan.foreign_keys}
+        for column, data_type in plan.raw.columns:
+            if column in declared or column == plan.primary_key:
+                continue
+            for pnode, parent in parents:
+                if pnode == node or dict(parent.raw.columns)[parent.primary_key] != data_type:
+                    continue
+                distinct = _suggestion(con, tracer, node, column, pnode, parent.primary_key)
+                if distinct:
+                    plan.suggestions[column] = (
+                        f"suggested foreign key (not declared): every one of its {distinct} "
+                        f"distinct values is a {parent.raw.model}.{parent.primary_key}; to declare "
+                        f"it: constraints: [{{type: foreign_key, to: \"ref('{parent.raw.model}')\"}}]"
+                    )
+                    break
+
+
+def _suggestion(con: duckdb.DuckDBPyConnection, tracer: Tracer, node: NodeRef, column: str,
+                pnode: NodeRef, pcolumn: str) -> int:  # fmt: skip
+    """The child's distinct count when all its values are parent keys and there are enough."""
+    c, p = quote_identifier(column), quote_identifier(pcolumn)
+    child, parent = tracer.places.relation(node), tracer.places.relation(pnode)
+    distinct, missing = con.execute(
+        f"SELECT count(DISTINCT {c}), count(DISTINCT {c}) FILTER (WHERE {c} NOT IN "
+        f"(SELECT {p} FROM {parent} WHERE {p} IS NOT NULL)) FROM {child}"
+    ).fetchone()
+    return int(distinct) if distinct >= SUGGEST_MIN_DISTINCT and not missing else 0
