@@ -85,7 +85,7 @@ def collect_raw_tables(
     tables: dict[NodeRef, RawTable] = {}
     skipped: list[Skipped] = []
     names: set[str] = set()
-    for node in dict.fromkeys(used):
+    for node in sorted(dict.fromkeys(used), key=lambda n: (n.kind, n.name)):
         located = _locate(node, project, connection, lowered)
         if isinstance(located, str):
             skipped.append(Skipped(node, located))
