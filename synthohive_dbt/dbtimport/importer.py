@@ -68,7 +68,8 @@ def import_dbt_project(
             raise ProjectError(
                 f"dbt project {project.name} reads no raw table shive can import",
                 path=root,
-                hint="; ".join(f"{s.node}: {s.reason}" for s in skipped)
+                hint="; ".join([*(f"{s.node}: {s.reason}" for s in skipped),
+                                *(f"model {r.name}: {r.reason}" for r in rendered.values() if r.sql is None)])
                 or "its models call no source() and ref() no seed",
             )
         tracer = Tracer(con, rendered, places, raw)

@@ -144,11 +144,11 @@ class _Planner:
         return finding
 
     def _unsupported(self, check: DbtCheck) -> str:
+        if check.column is None:
+            return "it names no single column (composite keys and singular tests are not traced)"
         if check.name not in _SUPPORTED:
             return (f"{check.name!r} is not traced (only unique, not_null, accepted_values, "
                     "relationships and key constraints are)")  # fmt: skip
-        if check.column is None:
-            return "it names no single column (composite keys are not traced)"
         if check.where:
             return f"it has a where filter ({check.where}): it holds on some rows only"
         return ""

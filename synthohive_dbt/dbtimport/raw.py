@@ -20,6 +20,7 @@ from ..targets.base import PLAIN_NAME
 from ..targets.duckdb_session import quote_identifier, quote_literal
 from .nodes import DbtProject, NodeRef
 from .profile import DbtConnection
+from .reader import parent_node
 from .render import RenderedModel
 
 log = logging.getLogger(__name__)
@@ -72,8 +73,13 @@ def collect_raw_tables(
     connection: DbtConnection,
     con: duckdb.DuckDBPyConnection,
 ) -> tuple[dict[NodeRef, RawTable], list[Skipped]]:
-    """Every source and seed some model reads, located and described; the rest with reasons."""
+    """Every source and seed some model or test reads, located and described; the rest with reasons."""
     used = [n for r in rendered.values() for n in r.depends_on if n.kind != "model"]
+    for check in project.checks:
+        parent = parent_node(check.kwargs.get("to"), project) if check.kwargs.get("to") else None
+        used += [n for n in (check.node, parent) if n is not None and n.kind != "model"]
+    used = [n for n in used if n.kind != "source" or n.name in project.sources]
+    used = [n for n in used if n.kind != "seed" or n.name in project.seeds]
     existing = {
         (str(s), str(t)): (str(s), str(t))
         for s, t in con.execute(
