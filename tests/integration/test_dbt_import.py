@@ -133,3 +133,45 @@ def test_a_dbt_project_builds_and_passes_its_tests_on_synthetic_data(tmp_path: P
     assert count(synthetic, "main.orders") == synthetic_orders
     assert digest(real) == before
     assert count(real, "raw.customers") == ROWS["customers"]
+
+
+def test_a_seed_used_as_raw_data_keeps_its_synthetic_table_when_dbt_builds(tmp_path: Path) -> None:
+    project = copy_project(tmp_path / "dbt")
+    (project / "seeds").mkdir()
+    (project / "seeds" / "payment_methods.csv").write_text(
+        "method,label\ncard,Card\nvoucher,Voucher\ntransfer,Bank transfer\n")
+    (project / "models" / "marts" / "payment_labels.sql").write_text(
+        "select p.payment_id, m.label from {{ ref('stg_payments') }} p\n"
+        "join {{ ref('payment_methods') }} m on m.method = p.payment_method\n")
+    (project / "models" / "marts" / "labels.yml").write_text(
+        "version: 2\nmodels:\n  - name: payment_labels\n    columns:\n      - name: label\n"
+        "        data_tests: [not_null, {accepted_values: {values: [Card, Voucher, Bank transfer]}}]\n")
+    code, _, output = dbt(project, "build", "--profiles-dir", str(project))
+    assert code == 0, output
+
+    shive("init", "shopsynth", "--from-dbt", str(project))
+    synth = tmp_path / "shopsynth"
+    info = yaml.safe_load((synth / "from_dbt.yml").read_text())
+    assert info["seeds_as_raw_data"] == ["payment_methods"]
+    schema = yaml.safe_load((synth / "models" / "schema.yml").read_text())
+    labels = columns(schema, "payment_methods")["label"]
+    assert labels["data_tests"] == [{"accepted_values": {"values": ["Card", "Voucher", "Bank transfer"]}}]
+    assert {"type": "not_null"} in labels["constraints"]
+    config = yaml.safe_load((synth / "shive_project.yml").read_text())
+    config["synth"] = {"epochs": 2, "batch_size": 100}
+    (synth / "shive_project.yml").write_text(yaml.safe_dump(config))
+    output = shive("run", "--project-dir", str(synth), "--no-progress")
+    assert "--exclude resource_type:seed" in output
+
+    synthetic = synth / "target" / "synthetic" / "shop.duckdb"
+    with duckdb.connect(str(synthetic), read_only=True) as con:
+        generated = sorted(con.execute("SELECT * FROM main.payment_methods").fetchall())
+    code, statuses, output = dbt(project, "build", "--profiles-dir", str(synth / "target" / "dbt"),
+                                 "--target", "shive", "--exclude", "resource_type:seed")  # fmt: skip
+    assert code == 0, output
+    assert not any(k.startswith("seed.") for k in statuses)
+    assert set(statuses.values()) <= {"pass", "success"}, statuses
+    with duckdb.connect(str(synthetic), read_only=True) as con:
+        assert sorted(con.execute("SELECT * FROM main.payment_methods").fetchall()) == generated
+        joined = con.execute("SELECT count(*) FROM main.payment_labels").fetchone()[0]
+    assert joined > 0  # the mart joined the synthetic payments to the synthetic seed
