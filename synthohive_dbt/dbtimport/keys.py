@@ -9,7 +9,10 @@ data satisfies is declared, the rest is listed with the reason.
   (one per table; further ones become ``unique`` + ``not_null`` constraints);
 - ``relationships`` (or a ``foreign_key`` constraint) -> foreign key, when both ends
   trace to raw columns of the same type and the parent column is unique;
-- ``accepted_values`` -> an ``accepted_values`` test; ``not_null`` -> ``not_null``.
+- ``accepted_values`` -> an ``accepted_values`` test; ``not_null`` -> ``not_null``;
+- a model-level ``primary_key`` / ``unique`` constraint over several columns, or
+  ``dbt_utils.unique_combination_of_columns``, whose columns all trace to one raw table
+  -> a composite primary key (when no single column is one) or unique key.
 
 Foreign keys no test declares are suggested (never declared) when every value of a
 column, with at least :data:`SUGGEST_MIN_DISTINCT` distinct values, is a key of a
@@ -32,6 +35,9 @@ from .reader import parent_node
 #: a column needs this many distinct values before it is suggested as a foreign key
 SUGGEST_MIN_DISTINCT = 10
 _SUPPORTED = ("unique", "not_null", "accepted_values", "relationships", "primary_key", "foreign_key")
+#: checks over several columns: name -> the argument listing them
+_COMPOSITE = {"primary_key": "columns", "unique": "columns",
+              "dbt_utils.unique_combination_of_columns": "combination_of_columns"}
 
 
 @dataclass
@@ -66,11 +72,20 @@ class ForeignKeyPlan:
 
 
 @dataclass
+class CompositeKey:
+    columns: list[str]
+    not_null: bool  # a primary_key constraint: the columns are also not null
+    evidence: list[str]
+
+
+@dataclass
 class TablePlan:
     raw: RawTable
     columns: dict[str, ColumnPlan] = field(default_factory=dict)
     foreign_keys: list[ForeignKeyPlan] = field(default_factory=list)
+    composite_keys: list[CompositeKey] = field(default_factory=list)
     primary_key: str | None = None
+    composite_primary_key: list[str] | None = None
     suggestions: dict[str, str] = field(default_factory=dict)  # column -> comment
 
     def column(self, name: str) -> ColumnPlan:
@@ -100,6 +115,8 @@ class _Planner:
 
     def apply(self, check: DbtCheck) -> Finding:
         finding = Finding(check.describe(), origin=check.origin)
+        if check.column is None and isinstance(check.kwargs.get(_COMPOSITE.get(check.name, "")), list):
+            return self._composite(check, finding)
         reason = self._unsupported(check)
         if reason:
             finding.reason = reason
@@ -193,6 +210,34 @@ class _Planner:
         finding.declared = f"foreign key {where}" + (f" ({orphans} orphan rows in the raw data)" if orphans else "")
         return finding
 
+    def _composite(self, check: DbtCheck, finding: Finding) -> Finding:
+        names = [str(c) for c in check.kwargs[_COMPOSITE[check.name]]]
+        if check.where:
+            finding.reason = f"it has a where filter ({check.where}): it holds on some rows only"
+            return finding
+        traces = [self.tracer.trace(check.node, name) for name in names]
+        for name, trace in zip(names, traces):
+            if trace.origin is None:
+                finding.reason = f"column {name}: {trace.reason}"
+                return finding
+        nodes = {t.origin[0] for t in traces}  # type: ignore[index]
+        if len(nodes) != 1:
+            finding.reason = "its columns come from different raw tables: " + ", ".join(map(str, nodes))
+            return finding
+        node = nodes.pop()
+        columns = [t.origin[1] for t in traces]  # type: ignore[index]
+        plan = self.plans[node]
+        where = f"{plan.raw.model}({', '.join(columns)})"
+        not_null = check.name == "primary_key"
+        problems = self._duplicate_rows(node, columns) + (
+            [p for c in columns for p in self._nulls(node, c)] if not_null else [])
+        if problems:
+            finding.reason = f"{where} {' and '.join(problems)} in the raw data"
+            return finding
+        plan.composite_keys.append(CompositeKey(columns, not_null, [check.describe()]))
+        finding.declared = f"{'primary key' if not_null else 'unique'} {where}"
+        return finding
+
     # ---- the real data ------------------------------------------------------------------
     def _scalar(self, sql: str, params: list[Any] | None = None) -> int:
         return int(self.con.execute(sql, params).fetchone()[0] or 0)
@@ -204,6 +249,11 @@ class _Planner:
         c = quote_identifier(column)
         n = self._scalar(f"SELECT count({c}) - count(DISTINCT {c}) FROM {self._rel(node)}")
         return [f"has {n} duplicate value(s)"] if n else []
+
+    def _duplicate_rows(self, node: NodeRef, columns: list[str]) -> list[str]:
+        cols = ", ".join(quote_identifier(c) for c in columns)
+        n = self._scalar(f"SELECT count(*) - count(DISTINCT ({cols})) FROM {self._rel(node)}")
+        return [f"has {n} duplicate combination(s)"] if n else []
 
     def _nulls(self, node: NodeRef, column: str) -> list[str]:
         c = quote_identifier(column)
@@ -238,6 +288,13 @@ def _choose_primary_keys(plans: dict[NodeRef, TablePlan]) -> None:
         keys = [c for c in order if c in plan.columns and plan.columns[c].unique and plan.columns[c].not_null]
         keys.sort(key=lambda c: ((node, c) not in referenced, order.index(c)))
         plan.primary_key = keys[0] if keys else None
+        if plan.primary_key is None:
+            for key in plan.composite_keys:
+                nulls_ok = key.not_null or all(
+                    c in plan.columns and plan.columns[c].not_null for c in key.columns)
+                if nulls_ok:
+                    plan.composite_primary_key = key.columns
+                    break
 
 
 def _suggest_foreign_keys(

@@ -22,7 +22,7 @@ log = logging.getLogger(__name__)
 
 PROJECT_FILE = "dbt_project.yml"
 #: dbt's generic tests and constraints the importer turns into shive declarations
-_TEST_ARGUMENT_KEYS = ("values", "quote", "to", "field")
+_TEST_ARGUMENT_KEYS = ("values", "quote", "to", "field", "combination_of_columns")
 
 
 def read_dbt_project(dbt_dir: Path, *, default_schema: str = "main") -> DbtProject:

@@ -211,6 +211,12 @@ def _model(plan: TablePlan, plans: dict[NodeRef, TablePlan]) -> str:
         text.append("    columns:\n")
     for column in columns:
         text.append(_column(plan, column, plans))
+    if plan.composite_keys:
+        text.append("    constraints:\n")
+    for key in plan.composite_keys:
+        kind = "primary_key" if key.columns == plan.composite_primary_key else "unique"
+        text.append(_comment(f"{kind}: " + "; ".join(key.evidence), 6))
+        text.append(f"      - {_flow({'type': kind, 'columns': key.columns})}\n")
     return "".join(text)
 
 

@@ -96,7 +96,7 @@ def test_a_key_the_raw_data_breaks_is_listed_with_the_reason(tmp_path):
     assert constraints(schema, "orders", "cust") == []
 
 
-def test_filters_unknown_tests_composite_keys_and_unions_are_not_traced(tmp_path):
+def test_filters_unknown_tests_and_unions_are_not_traced(tmp_path):
     files = {
         "models/stg.sql": "select id as order_id, kind from {{ source('app', 'orders') }}",
         "models/both.sql": "select id from {{ source('app', 'orders') }} union all select id from {{ source('app', 'customers') }}",
@@ -119,9 +119,10 @@ models:
     }
     info, _ = imported(tmp_path, files)
     found = reasons(info)
+    declared = {f["check"]: f["declared"] for f in info["declared"]}
+    assert declared == {"test dbt_utils.unique_combination_of_columns on stg": "unique orders(id, kind)"}
     assert "where filter" in found["test not_null on stg.order_id"]
     assert "is not traced" in found["test dbt_expectations.expect_column_values_to_be_between on stg.order_id"]
-    assert "no single column" in found["test dbt_utils.unique_combination_of_columns on stg"]
     assert "comes from several columns" in found["test not_null on both.id"]
 
 
@@ -226,3 +227,29 @@ def test_a_profile_that_is_not_duckdb_is_refused_with_the_fix(tmp_path):
         import_dbt_project(tmp_path / "synth", project)
     with pytest.raises(ProjectError, match="'prod' is not an output"):
         import_dbt_project(tmp_path / "synth", project, target="prod")
+
+
+def test_a_composite_key_is_traced_column_by_column_to_one_raw_table(tmp_path):
+    raw = [*RAW, "CREATE TABLE raw.lines AS SELECT (100 + i // 3)::INTEGER AS o, (i % 3)::INTEGER AS n, "
+                 "(i % 3)::INTEGER AS dup FROM range(0, 60) t(i)"]
+    files = {
+        "models/sources.yml": SOURCES.replace("{name: orders}]", "{name: orders}, {name: lines}]"),
+        "models/stg_lines.sql": "with s as (select * from {{ source('app', 'lines') }})\n"
+                                "select o as order_id, n as line_no, dup from s",
+        "models/m.yml": """
+version: 2
+models:
+  - name: stg_lines
+    constraints:
+      - {type: primary_key, columns: [order_id, line_no]}
+    data_tests:
+      - dbt_utils.unique_combination_of_columns: {combination_of_columns: [line_no, dup]}
+""",
+    }
+    project = dbt_project(tmp_path / "dbt", files, raw)
+    result = import_dbt_project(tmp_path / "synth", project)
+    outcome = {f.check: f.declared or f.reason for f in result.findings}
+    assert outcome["constraint primary_key on stg_lines"] == "primary key lines(o, n)"
+    assert outcome["test dbt_utils.unique_combination_of_columns on stg_lines"] == (
+        "lines(n, dup) has 57 duplicate combination(s) in the raw data")
+    assert load_project(tmp_path / "synth").tables["lines"].primary_key == ["o", "n"]
