@@ -154,7 +154,7 @@ def _from_compiled(
             relations[model.relation] = NodeRef("model", name)
     lowered = {tuple(p.lower() for p in k): v for k, v in relations.items()}
     tree = sqlglot.parse_one(sql, read="duckdb")
-    for table in tree.find_all(exp.Table):
+    for table in list(tree.find_all(exp.Table)):
         key = (table.catalog or connection.database, table.db or connection.schema, table.name)
         node = lowered.get(tuple(p.lower() for p in key))
         if node is not None:
