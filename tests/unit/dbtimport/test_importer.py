@@ -253,3 +253,19 @@ models:
     assert outcome["test dbt_utils.unique_combination_of_columns on stg_lines"] == (
         "lines(n, dup) has 57 duplicate combination(s) in the raw data")
     assert load_project(tmp_path / "synth").tables["lines"].primary_key == ["o", "n"]
+
+
+def test_a_column_unique_in_the_data_is_a_suggested_parent_but_never_a_suggested_child(tmp_path):
+    raw = [*RAW, "CREATE TABLE raw.tags AS SELECT i::INTEGER AS id, 'x' AS tag FROM range(1, 31) t(i)"]
+    files = {
+        "models/sources.yml": SOURCES.replace("{name: orders}]", "{name: orders}, {name: tags}]"),
+        "models/o.sql": "select * from {{ source('app', 'orders') }} join {{ source('app', 'tags') }} t on t.id = cust",
+        "models/c.sql": "select * from {{ source('app', 'customers') }}",
+    }
+    imported(tmp_path, files, raw)
+    lines = (tmp_path / "synth" / "models" / "schema.yml").read_text().splitlines()
+    suggested = [lines[i - 1].strip() for i, line in enumerate(lines) if "suggested foreign key" in line]
+    assert suggested == ["- name: cust"]  # customers.id and tags.id (both 1..30) suggest nothing
+    text = "\n".join(lines)
+    assert "is a customers.id; to declare it" in text
+    assert "(and declare id unique there)" in text
