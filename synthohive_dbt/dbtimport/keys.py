@@ -93,10 +93,6 @@ class TablePlan:
     def column(self, name: str) -> ColumnPlan:
         return self.columns.setdefault(name, ColumnPlan())
 
-    @property
-    def unique_columns(self) -> list[str]:
-        return [c for c, p in self.columns.items() if p.unique]
-
 
 def plan_keys(
     project: DbtProject, tracer: Tracer, raw: dict[NodeRef, RawTable], con: duckdb.DuckDBPyConnection
@@ -119,52 +115,57 @@ class _Planner:
         finding = Finding(check.describe(), origin=check.origin)
         if check.column is None and isinstance(check.kwargs.get(_COMPOSITE.get(check.name, "")), list):
             return self._composite(check, finding)
-        reason = self._unsupported(check)
-        if reason:
-            finding.reason = reason
+        finding.reason = self._unsupported(check)
+        if finding.reason:
             return finding
         trace = self.tracer.trace(check.node, check.column or "")
         if trace.origin is None:
             finding.reason = trace.reason
             return finding
-        node, column = trace.origin
-        where = f"{self.plans[node].raw.model}.{column}"
-        evidence = check.describe()
-        name = check.name
-        if name in ("unique", "not_null", "primary_key"):
-            problems = []
-            if name in ("unique", "primary_key"):
-                problems += self._duplicates(node, column)
-            if name in ("not_null", "primary_key"):
-                problems += self._nulls(node, column)
-            if problems:
-                finding.reason = f"{where} {' and '.join(problems)} in the raw data{_via(trace)}"
-                return finding
-            plan = self.plans[node].column(column)
-            if name in ("unique", "primary_key"):
-                plan.unique.append(evidence)
-            if name in ("not_null", "primary_key"):
-                plan.not_null.append(evidence)
-            finding.declared = f"{'unique + not_null' if name == 'primary_key' else name} on {where}"
-        elif name == "accepted_values":
-            values = check.kwargs.get("values")
-            if not isinstance(values, list) or not values:
-                finding.reason = "accepted_values without a list of values"
-                return finding
-            outside = self._outside(node, column, values)
-            if outside:
-                finding.reason = f"{where} holds {outside} other value(s) in the raw data{_via(trace)}"
-                return finding
-            quote = check.kwargs.get("quote", True) is not False
-            self.plans[node].column(column).accepted_values.append((values, quote, evidence))
-            finding.declared = f"accepted_values on {where}"
-        else:
+        if check.name == "accepted_values":
+            return self._accepted_values(check, trace, finding)
+        if check.name in ("relationships", "foreign_key"):
             return self._relationship(check, trace, finding)
+        return self._uniqueness(check, trace, finding)
+
+    def _uniqueness(self, check: DbtCheck, trace: Trace, finding: Finding) -> Finding:
+        """unique, not_null, primary_key: checked on the raw column, then recorded."""
+        node, column = trace.origin  # type: ignore[misc]
+        where = f"{self.plans[node].raw.model}.{column}"
+        unique = check.name in ("unique", "primary_key")
+        not_null = check.name in ("not_null", "primary_key")
+        problems = (self._duplicates(node, column) if unique else []) + (
+            self._nulls(node, column) if not_null else [])  # fmt: skip
+        if problems:
+            finding.reason = f"{where} {' and '.join(problems)} in the raw data{_via(trace)}"
+            return finding
+        plan = self.plans[node].column(column)
+        if unique:
+            plan.unique.append(check.describe())
+        if not_null:
+            plan.not_null.append(check.describe())
+        finding.declared = f"{'unique + not_null' if unique and not_null else check.name} on {where}"
+        return finding
+
+    def _accepted_values(self, check: DbtCheck, trace: Trace, finding: Finding) -> Finding:
+        node, column = trace.origin  # type: ignore[misc]
+        where = f"{self.plans[node].raw.model}.{column}"
+        values = check.kwargs.get("values")
+        if not isinstance(values, list) or not values:
+            finding.reason = "accepted_values without a list of values"
+            return finding
+        outside = self._outside(node, column, values)
+        if outside:
+            finding.reason = f"{where} holds {outside} other value(s) in the raw data{_via(trace)}"
+            return finding
+        quote = check.kwargs.get("quote", True) is not False
+        self.plans[node].column(column).accepted_values.append((values, quote, check.describe()))
+        finding.declared = f"accepted_values on {where}"
         return finding
 
     def _unsupported(self, check: DbtCheck) -> str:
         if check.column is None:
-            return "it names no single column (composite keys and singular tests are not traced)"
+            return "it names no single column (a singular test, or one over columns it does not list)"
         if check.name not in _SUPPORTED:
             return (f"{check.name!r} is not traced (only unique, not_null, accepted_values, "
                     "relationships and key constraints are)")  # fmt: skip
