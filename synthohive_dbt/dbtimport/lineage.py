@@ -23,6 +23,8 @@ import sqlglot
 from sqlglot import exp
 from sqlglot.lineage import Node, lineage
 
+from ..errors import ProjectError
+from ..project.sources import check_single_select
 from .nodes import NodeRef
 from .raw import RawTable
 from .render import Placeholders, RenderedModel
@@ -94,7 +96,12 @@ class Tracer:
                 return
         node = NodeRef("model", name)
         try:
-            self.con.execute(f"CREATE VIEW {self.places.relation(node)} AS {model.sql}")
+            sql = check_single_select(model.sql, path=model.name, model=model.name)
+        except ProjectError as exc:
+            self.broken[name] = exc.message
+            return
+        try:
+            self.con.execute(f"CREATE VIEW {self.places.relation(node)} AS {sql}")
             described = self.con.execute(f"DESCRIBE SELECT * FROM {self.places.relation(node)}")
             self.columns[node] = [str(r[0]) for r in described.fetchall()]
         except duckdb.Error as exc:

@@ -269,3 +269,12 @@ def test_a_column_unique_in_the_data_is_a_suggested_parent_but_never_a_suggested
     text = "\n".join(lines)
     assert "is a customers.id; to declare it" in text
     assert "(and declare id unique there)" in text
+
+
+def test_a_model_that_is_not_one_select_is_never_run(tmp_path):
+    files = {
+        "models/bad.sql": "select id from {{ source('app', 'orders') }}; create table canary as select 1",
+        "models/m.yml": "version: 2\nmodels:\n  - name: bad\n    columns:\n      - name: id\n        data_tests: [unique]\n",
+    }
+    info, _ = imported(tmp_path, files)
+    assert "must be a single SELECT statement" in reasons(info)["test unique on bad.id"]
