@@ -4,7 +4,8 @@ and after ``shive run`` a dbt profile whose ``shive`` output reads the synthetic
 Modules, in pipeline order: :mod:`.profile` (the dbt profile's DuckDB file),
 :mod:`.reader` / :mod:`.dbt_manifest` (the project, into :mod:`.nodes`), :mod:`.render`
 (models with placeholder relations), :mod:`.raw` (the raw tables), :mod:`.lineage`
-(sqlglot column lineage), :mod:`.keys` (tests -> keys, checked on the data),
+(sqlglot column lineage), :mod:`.keys` (tests -> keys, checked on the data), :mod:`.suggest`
+(foreign keys the data shows),
 :mod:`.writer` (the shive project) and :mod:`.dbt_profiles` (``target/dbt/profiles.yml``).
 """
 
