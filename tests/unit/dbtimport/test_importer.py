@@ -278,3 +278,27 @@ def test_a_model_that_is_not_one_select_is_never_run(tmp_path):
     }
     info, _ = imported(tmp_path, files)
     assert "must be a single SELECT statement" in reasons(info)["test unique on bad.id"]
+
+
+def test_the_cli_finds_the_dbt_profile_where_it_is_told(tmp_path, monkeypatch):
+    from click.testing import CliRunner
+
+    from synthohive_dbt.cli import cli
+
+    monkeypatch.delenv("DBT_PROFILES_DIR", raising=False)
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    project = dbt_project(tmp_path / "dbt", {"models/sources.yml": SOURCES,
+                                             "models/o.sql": "select * from {{ source('app', 'orders') }}"}, RAW)
+    (tmp_path / "elsewhere").mkdir()
+    (project / "profiles.yml").rename(tmp_path / "elsewhere" / "profiles.yml")
+    (tmp_path / "elsewhere" / "profiles.yml").write_text(yaml.safe_dump(
+        {"p": {"target": "dev", "outputs": {"dev": {"type": "duckdb", "path": str(project / "wh.duckdb")}}}}))
+    runner = CliRunner()
+    missing = runner.invoke(cli, ["init", str(tmp_path / "a"), "--from-dbt", str(project)])
+    assert missing.exit_code == 2 and "no profiles.yml for the dbt project" in missing.output
+    found = runner.invoke(cli, ["init", str(tmp_path / "b"), "--from-dbt", str(project),
+                                "--profiles-dir", str(tmp_path / "elsewhere")])
+    assert found.exit_code == 0, found.output
+    assert "Imported source('app', 'orders') as model orders (raw.orders, 4 columns, 90 rows)" in found.output
+    misuse = runner.invoke(cli, ["init", str(tmp_path / "c"), "--dbt-target", "dev"])
+    assert misuse.exit_code == 2 and "go with --from-dbt" in misuse.output
