@@ -16,6 +16,7 @@ from typing import Any
 
 import yaml
 
+from ..project.scaffold import GITIGNORE
 from ..project.sources import RESERVED_SCHEMAS
 from .keys import Finding, TablePlan
 from .nodes import DbtProject, NodeRef
@@ -46,7 +47,7 @@ def write_project(
         _write(dest / "models" / f"{plan.raw.model}.sql",
                f"select * from {{{{ source('{names[plan.raw.model]}', '{plan.raw.model}') }}}}\n")  # fmt: skip
     _write(dest / "models" / "schema.yml", _schema_file(project, connection, plans, findings))
-    _write(dest / ".gitignore", "target/\n*.duckdb.wal\n")
+    _write(dest / ".gitignore", GITIGNORE)
 
 
 def synthetic_database(connection: DbtConnection) -> str:
