@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import ProjectError
-from ..project.files import require_plain_name
+from ..project.scaffold import new_project_folder
 from .keys import Finding, TablePlan, plan_keys
 from .lineage import Tracer
 from .nodes import NodeRef
@@ -49,11 +49,7 @@ def import_dbt_project(
     profiles_dir: str | Path | None = None,
 ) -> ImportResult:
     """Write a shive project at ``destination`` for the dbt project in ``dbt_dir``."""
-    dest = Path(destination).expanduser()
-    name = require_plain_name(dest.resolve().name, "project name")
-    if dest.exists() and (not dest.is_dir() or any(dest.iterdir())):
-        raise ProjectError(f"{dest} already exists and is not an empty folder", path=dest,
-                           hint="choose a new name, or remove the folder first")  # fmt: skip
+    dest, name = new_project_folder(destination)
     root = Path(dbt_dir).expanduser().resolve()
     config = read_project_file(root)
     profile = str(config.get("profile") or config["name"])
