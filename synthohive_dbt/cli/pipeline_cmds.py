@@ -194,8 +194,10 @@ def generate(inv: Invocation, rows: dict[str, int], scale: float | None, chunk_s
 
     manifest = inv.load(trained=True)
     options = _options(manifest, rows, scale, chunk_size)
-    return generate_step(manifest, inv.selected(manifest), options, fail_fast=fail_fast,
+    code = generate_step(manifest, inv.selected(manifest), options, fail_fast=fail_fast,
                          progress=not (no_progress or inv.quiet))  # fmt: skip
+    _dbt_profiles(manifest)
+    return code
 
 
 @cli.command()
@@ -219,9 +221,18 @@ def run(inv: Invocation, full_refresh: bool, fail_fast: bool, no_progress: bool,
 
     manifest = inv.load()
     options = _options(manifest, rows, scale, chunk_size)
-    return run_step(
+    code = run_step(
         manifest, inv.selected(manifest), options, full_refresh=full_refresh,
         fail_fast=fail_fast, progress=not (no_progress or inv.quiet),
         store_failures=store_failures,
         args={"select": list(inv.select), "exclude": list(inv.exclude), "target": inv.target},
     )  # fmt: skip
+    _dbt_profiles(manifest)
+    return code
+
+
+def _dbt_profiles(manifest: Any) -> None:
+    """A project made by ``init --from-dbt`` gets target/dbt/profiles.yml (docs/dbt.md)."""
+    from ..dbtimport import write_dbt_profiles
+
+    write_dbt_profiles(manifest)
