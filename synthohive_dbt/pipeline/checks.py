@@ -1,7 +1,8 @@
-"""Small shared pieces of the steps: the target adapter and the stored profile."""
+"""Small shared pieces of the steps: the target adapter, the stored profile, the lock."""
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -12,6 +13,8 @@ if TYPE_CHECKING:
     from ..targets.base import TargetAdapter
 
 PROFILE_FILE = "profile.json"
+#: the project's lock, in its target folder (see :mod:`synthohive_dbt.locking`)
+LOCK_FILE = ".shive.lock"
 
 
 def open_target(manifest: Manifest) -> TargetAdapter:
@@ -32,3 +35,22 @@ def load_profile_for(manifest: Manifest) -> dict[str, Any]:
             hint="run 'shive profile' (or 'shive run') first",
         )
     return load_profile(path)
+
+
+def project_lock(
+    manifest: Manifest, command: str, timeout: float | None = None
+) -> contextlib.AbstractContextManager[None]:
+    """Hold the project's lock (``target/.shive.lock``) while a step writes.
+
+    A second shive process on the same project waits up to ``timeout`` seconds (None:
+    ``$SHIVE_LOCK_TIMEOUT``, else 0) and then fails with ProjectBusy naming the holder.
+    Reentrant: ``run`` holds it through its train and generate steps.
+    """
+    from ..locking import exclusive
+
+    return exclusive(
+        manifest.target_dir / LOCK_FILE,
+        command,
+        what=f"project {manifest.project_name} ({manifest.project_dir})",
+        timeout=timeout,
+    )
