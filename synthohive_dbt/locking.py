@@ -1,6 +1,6 @@
 """One process at a time: an exclusive lock on a file, naming its holder.
 
-``shive generate``, ``run``, ``train`` and ``test`` hold the project's lock
+``shive profile``, ``train``, ``generate``, ``run`` and ``test`` hold the project's lock
 (``target/.shive.lock``) while they work, and a Parquet target's generation holds a lock
 beside its folder, so two commands never write one project or one output at once (a
 DuckDB file's own lock covers neither the artifacts in ``target/`` nor a Parquet folder).
@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import logging
 import os
 import sys
 import time
@@ -25,7 +26,9 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from .errors import ProjectBusy
+from .errors import ProjectBusy, ProjectError
+
+log = logging.getLogger(__name__)
 
 #: the environment variable giving the default wait for a busy lock, in seconds
 TIMEOUT_ENV = "SHIVE_LOCK_TIMEOUT"
@@ -41,7 +44,7 @@ def default_timeout() -> float:
     try:
         return max(0.0, float(raw)) if raw else 0.0
     except ValueError:
-        raise ProjectBusy(
+        raise ProjectError(
             f"{TIMEOUT_ENV}={raw!r} is not a number of seconds", hint=f"e.g. {TIMEOUT_ENV}=60"
         ) from None
 
@@ -74,7 +77,12 @@ def _acquire(path: Path, command: str, what: str, timeout: float) -> int:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
     deadline = time.monotonic() + timeout
+    waiting = False
     while not _try_lock(fd):
+        if not waiting and timeout > 0:
+            log.info("%s is in use by another shive process (%s): waiting up to %gs for it",
+                     what, _describe(read_holder(path)), timeout)  # fmt: skip
+            waiting = True
         if time.monotonic() >= deadline:
             holder = read_holder(path)
             os.close(fd)
