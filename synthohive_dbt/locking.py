@@ -1,8 +1,8 @@
 """One process at a time: an exclusive lock on a file, naming its holder.
 
-``shive profile``, ``train``, ``generate``, ``run`` and ``test`` hold the project's lock
-(``target/.shive.lock``) while they work, and a Parquet target's generation holds a lock
-beside its folder, so two commands never write one project or one output at once (a
+``shive profile``, ``train``, ``generate``, ``run``, ``test`` and ``clean`` hold the
+project's lock (``target/.shive.lock``) while they work, and a Parquet target's
+generation holds a lock beside its folder, so two commands never write one project or one output at once (a
 DuckDB file's own lock covers neither the artifacts in ``target/`` nor a Parquet folder).
 
 The lock is an OS lock (``flock`` on POSIX, ``msvcrt.locking`` on Windows), not the
@@ -30,6 +30,8 @@ from .errors import ProjectBusy, ProjectError
 
 log = logging.getLogger(__name__)
 
+#: the project's lock file, in its target folder
+PROJECT_LOCK_FILE = ".shive.lock"
 #: the environment variable giving the default wait for a busy lock, in seconds
 TIMEOUT_ENV = "SHIVE_LOCK_TIMEOUT"
 _POLL_SECONDS = 0.2

@@ -13,8 +13,6 @@ if TYPE_CHECKING:
     from ..targets.base import TargetAdapter
 
 PROFILE_FILE = "profile.json"
-#: the project's lock, in its target folder (see :mod:`synthohive_dbt.locking`)
-LOCK_FILE = ".shive.lock"
 
 
 def open_target(manifest: Manifest) -> TargetAdapter:
@@ -46,10 +44,10 @@ def project_lock(
     ``$SHIVE_LOCK_TIMEOUT``, else 0) and then fails with ProjectBusy naming the holder.
     Reentrant: ``run`` holds it through its train and generate steps.
     """
-    from ..locking import exclusive
+    from ..locking import PROJECT_LOCK_FILE, exclusive
 
     return exclusive(
-        manifest.target_dir / LOCK_FILE,
+        manifest.target_dir / PROJECT_LOCK_FILE,
         command,
         what=f"project {manifest.project_name} ({manifest.project_dir})",
         timeout=timeout,

@@ -329,7 +329,10 @@ class ParquetAdapter(TargetAdapter):
                 if keep is not None and entry.resolve() == keep:
                     continue
                 log.info("removing %s, left by a run that did not finish", entry)
-                shutil.rmtree(entry) if entry.is_dir() else entry.unlink()
+                if entry.is_dir() and not entry.is_symlink():
+                    shutil.rmtree(entry)
+                else:
+                    entry.unlink()
         for link in self.folder.parent.glob(f".{self.folder.name}.link-*"):
             link.unlink()
 
