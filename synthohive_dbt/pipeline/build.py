@@ -176,7 +176,12 @@ def _generate(
 
 def _log_swap(adapter: TargetAdapter, generation: Generation) -> None:
     """Say whether the run's tables replaced the target's, and as which generation."""
-    if not generation.complete:
+    if not generation.complete and not adapter.SUPPORTS_ATOMIC_RUN:
+        event(f"{adapter.describe()} cannot swap a run's tables in together: the tables "
+              "written before the failure replaced their previous versions",
+              level=logging.WARNING, event="generation", swapped=False,
+              generation_id=generation.id)  # fmt: skip
+    elif not generation.complete:
         event(f"Kept the previous tables of {adapter.describe()}: this run's tables were "
               "not swapped in", level=logging.WARNING, event="generation", swapped=False,
               generation_id=generation.id)  # fmt: skip

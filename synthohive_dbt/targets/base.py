@@ -126,7 +126,7 @@ class TargetAdapter(ABC):
                 self._generation = None  # the swap works on the final names
                 if gen.staged:
                     self._commit_generation(gen)
-                    log.info("swapped in generation %s: %s", gen.id, ", ".join(gen.staged))
+                    log.debug("swapped in generation %s: %s", gen.id, ", ".join(gen.staged))
                 swapped = True
         finally:
             self._generation = None
