@@ -6,7 +6,8 @@ without knowing its internals::
 
     ShiveError
      ├── ProjectError        shive_project.yml, profiles.yml, schema yml, SQL models,
-     │                       the table graph, --select / --vars
+     │    │                  the table graph, --select / --vars
+     │    └── ProjectBusy    another shive process holds the project's (or output's) lock
      ├── ProfileError        the real data: missing source, empty table, duplicate
      │    │                  primary keys, orphan foreign keys
      │    └── SourceUnavailable  a source's data cannot be reached (file, database,
@@ -81,6 +82,12 @@ class ShiveError(Exception):
 
 class ProjectError(ShiveError):
     """The project's configuration, models or table graph are invalid."""
+
+
+class ProjectBusy(ProjectError):
+    """Another shive process is working on the same project or output (see ``locking``)."""
+
+    exit_code = 1
 
 
 class ProfileError(ShiveError):

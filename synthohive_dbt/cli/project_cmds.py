@@ -125,11 +125,13 @@ def profile(inv: Invocation) -> int:
     Column statistics, key checks, orphans and child counts, one table at a time; a
     table that fails is an ERROR line and the exit code is 1.
     """
+    from ..pipeline.checks import project_lock
     from ..project.profile_step import profile_tables
 
     manifest = inv.load()
     keep_others = bool(inv.select or inv.exclude)
-    return profile_tables(manifest, inv.selected(manifest), keep_others=keep_others)
+    with project_lock(manifest, "profile"):
+        return profile_tables(manifest, inv.selected(manifest), keep_others=keep_others)
 
 
 @cli.command(name="ls")

@@ -1,7 +1,8 @@
-"""Small shared pieces of the steps: the target adapter and the stored profile."""
+"""Small shared pieces of the steps: the target adapter, the stored profile, the lock."""
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -76,3 +77,22 @@ def _with_ancestors(manifest: Manifest, tables: list[str]) -> set[str]:
             if parent is not None and parent.materialized == "synth":
                 stack.append(fk.parent)
     return seen
+
+
+def project_lock(
+    manifest: Manifest, command: str, timeout: float | None = None
+) -> contextlib.AbstractContextManager[None]:
+    """Hold the project's lock (``target/.shive.lock``) while a step writes.
+
+    A second shive process on the same project waits up to ``timeout`` seconds (None:
+    ``$SHIVE_LOCK_TIMEOUT``, else 0) and then fails with ProjectBusy naming the holder.
+    Reentrant: ``run`` holds it through its train and generate steps.
+    """
+    from ..locking import PROJECT_LOCK_FILE, exclusive
+
+    return exclusive(
+        manifest.target_dir / PROJECT_LOCK_FILE,
+        command,
+        what=f"project {manifest.project_name} ({manifest.project_dir})",
+        timeout=timeout,
+    )

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..log import event
-from .checks import load_profile_for, open_target
+from .checks import load_profile_for, open_target, project_lock
 
 if TYPE_CHECKING:
     from ..datatests.runner import TestRunResult
@@ -28,6 +28,7 @@ def test_step(
     require_privacy: bool = False,
     args: dict[str, Any] | None = None,
     closing: bool = True,
+    lock_timeout: float | None = None,
 ) -> TestRunResult:
     """Emit the tests into ``target/tests/`` and run those of ``tables`` on the target.
 
@@ -36,8 +37,26 @@ def test_step(
     be opened). Writes ``target/run_results.json``. ``store_failures`` None takes the
     project's ``data_tests.store_failures`` setting. ``require_privacy`` turns privacy
     tests skipped for want of the real data into errors. ``closing`` False leaves dbt's
-    ``Done.`` line to the caller (``shive run`` closes over all its stages).
+    ``Done.`` line to the caller (``shive run`` closes over all its stages). Holds the
+    project's lock (the tests read the set of tables a generation swapped in, and may
+    store failing rows in the target).
     """
+    with project_lock(manifest, "test", lock_timeout):
+        return _test(manifest, tables=tables, store_failures=store_failures,
+                     fail_fast=fail_fast, require_privacy=require_privacy, args=args,
+                     closing=closing)  # fmt: skip
+
+
+def _test(
+    manifest: Manifest,
+    *,
+    tables: list[str] | None,
+    store_failures: bool | None,
+    fail_fast: bool,
+    require_privacy: bool,
+    args: dict[str, Any] | None,
+    closing: bool,
+) -> TestRunResult:
     from ..datatests import (
         emit_privacy_tests,
         emit_tests,

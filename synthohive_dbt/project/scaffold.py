@@ -14,7 +14,9 @@ from importlib.resources.abc import Traversable
 from pathlib import Path
 
 from ..errors import ProjectError
+from ..locking import PROJECT_LOCK_FILE, exclusive
 from .files import read_project_config, require_plain_name
+from .settings import ProjectConfig
 
 log = logging.getLogger(__name__)
 
@@ -83,6 +85,15 @@ def clean_project(project_dir: str | Path) -> list[Path]:
     """
     root = Path(project_dir).resolve()
     config, path = read_project_config(root)
+    target = root / config.target_path
+    if not target.is_dir():
+        return _clean(root, config, path)
+    # not while another shive command works on the project (it would lose its target/)
+    with exclusive(target / PROJECT_LOCK_FILE, "clean", what=f"project {config.name} ({root})"):
+        return _clean(root, config, path)
+
+
+def _clean(root: Path, config: ProjectConfig, path: Path) -> list[Path]:
     removed: list[Path] = []
     for entry in config.clean_targets or [config.target_path]:
         candidate = root / entry

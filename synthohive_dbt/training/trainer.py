@@ -30,6 +30,7 @@ from typing import Any, Literal
 import duckdb
 
 from ..errors import ShiveError
+from ..faults import fault_point
 from ..generate.constraints import check_bounds
 from ..profiling.relations import training_relation_sql
 from ..project.model import Manifest, Table
@@ -109,6 +110,8 @@ def train_project(
         result = _train_or_skip(run, table, failed, fail_fast)
         if result.status in ("error", "skipped"):
             failed.add(table.name)
+        else:
+            fault_point("train.table")
         results.append(result)
         if on_table:
             on_table(result)
