@@ -80,6 +80,7 @@ class TableStream:
         self.seed = int(seed)
         self.caster = ChunkCaster(self.table)
         self.predicate = row_predicate(self.table, trained.model_columns)
+        self.fixed = trained.fixed
         self.sequences = {
             c: KeySequence(KeySpec.from_dict(trained.key_specs.get(c, {"shape": "integer"})))
             for c in self.plan.sequence_columns
@@ -181,8 +182,10 @@ class TableStream:
 
     def _draw(self, n: int, context: pd.DataFrame | None, rng: np.random.Generator) -> pd.DataFrame:
         seed = int(rng.integers(0, 2**31 - 1))
+        if self.trained.synth is None:  # nothing to learn: fixed values only
+            return self.fixed.fill(pd.DataFrame(index=range(n)), n)
         frame = self.trained.synth.sample(n, context=context, seed=seed, clip_tally=self.clipped)
-        return frame.reset_index(drop=True)
+        return self.fixed.fill(frame, n)
 
     def _empty_values(self) -> pd.DataFrame:
         return pd.DataFrame({c: pd.Series(dtype=object) for c in self.trained.model_columns})

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 from ..errors import ArtifactError, PrivacyError
 from ..training.artifacts import TableArtifacts
 from ..training.plan import TablePlan
+from .fixed import FixedValues
 from .linkage import ChildCountModel
 from .secondary import SecondaryLinkModel
 
@@ -51,6 +52,11 @@ class TrainedTable:
     def model_columns(self) -> list[str]:
         return list(self.meta.get("model_columns", []))
 
+    @property
+    def fixed(self) -> FixedValues:
+        """The model columns that hold one value (see :mod:`.fixed`)."""
+        return FixedValues.from_dict(self.meta.get("fixed_values"))
+
 
 def load_trained(manifest: Manifest, table: Table) -> TrainedTable:
     """Load ``table``'s artifacts; anything missing or corrupt is an ArtifactError."""
@@ -62,7 +68,8 @@ def load_trained(manifest: Manifest, table: Table) -> TrainedTable:
     from ..privacy import PiiPlan
     from ..synth import TableSynthesizer
 
-    synth = TableSynthesizer.load(artifacts.model_path)
+    # a table with nothing to learn has no model (meta.json names no model file)
+    synth = TableSynthesizer.load(artifacts.model_path) if meta.get("model_file") else None
     try:
         pii_plan = PiiPlan.from_dict(artifacts.read_json(artifacts.pii_plan_path))
     except PrivacyError as exc:

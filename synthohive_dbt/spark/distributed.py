@@ -146,7 +146,7 @@ def run_distributed(
 
 def _learned(manifest: Manifest, table: Table) -> TrainedTable:
     trained = load_trained(manifest, table)
-    if trained.plan.mode != "learn" or trained.synth is None:
+    if trained.plan.mode != "learn":
         raise GenerationError(
             f"{table.name} is a copy table; it is copied, not generated",
             table=table.name,

@@ -22,20 +22,19 @@ from .plan import TablePlan, foreign_key
 logger = logging.getLogger(__name__)
 
 _CTX = "__shive_ctx_"
+_ROW = "__shive_row"
 
 
 def read_training_rows(
     con: duckdb.DuckDBPyConnection, manifest: Manifest, table: Table, plan: TablePlan, *, seed: int
 ) -> tuple[pd.DataFrame, pd.DataFrame | None]:
-    """(the child's non-key columns, PII included; the parent context or None), row-aligned."""
+    """(the child's non-key columns, PII included; the parent context or None), row-aligned.
+
+    A table of keys only gives a frame of its rows with no columns.
+    """
     values = [c for c in table.column_names if c not in plan.key_columns]
-    if not values:
-        raise TrainingError(
-            f"{table.name} has no columns left to learn: every column is a key",
-            table=table.name,
-            hint="declare it `synth: {mode: copy}`, or add non-key columns",
-        )
-    selected = [col("c", v) for v in values]
+    # a table of keys only still has rows (and a parent context) to read: one per row
+    selected = [col("c", v) for v in values] or [f"1 AS {quote_ident(_ROW)}"]
     join = ""
     if plan.primary_fk and plan.context_columns:
         fk = foreign_key(table, plan.primary_fk)
