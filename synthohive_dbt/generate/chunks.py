@@ -18,6 +18,7 @@ import logging
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -30,6 +31,7 @@ from ..training.plan import foreign_key
 from .assignment import SecondaryAssigner
 from .constraints import row_predicate
 from .frames import ChunkCaster
+from .hierarchy import hierarchy_chunks
 from .keys import KeySequence, KeySpec, within_group_sequence
 from .parents import KeyTable, count_rows, load_keys, require_table, stream_parent
 from .trained import TrainedTable
@@ -52,6 +54,7 @@ class _Chunk:
     values: pd.DataFrame
     parent_pos: np.ndarray | None = None
     parent_keys: dict[str, pa.Array] | None = None
+    preset: dict[str, Any] | None = None  # key columns already made (a hierarchy's)
 
 
 def chunk_rng(seed: int, table: str, chunk: int) -> np.random.Generator:
@@ -101,9 +104,10 @@ class TableStream:
     def batches(self) -> Iterator[pa.RecordBatch]:
         """The table's rows as record batches of the declared schema."""
         for fk in self.table.foreign_keys:
-            require_table(self.adapter, fk.parent, self.table.name)
+            if fk.parent != self.table.name:
+                require_table(self.adapter, fk.parent, self.table.name)
         self._prepare_secondaries()
-        chunks = self._child_chunks() if self.trained.primary else self._root_chunks()
+        chunks = self._chunks()
         for chunk in chunks:
             frame = self._finish(chunk)
             self.chunks += 1
@@ -117,6 +121,11 @@ class TableStream:
                 self.trained.synth.settings.max_resample_rounds,
                 self.clipped.summary(),
             )
+
+    def _chunks(self) -> Iterator[_Chunk]:
+        if self.trained.hierarchy is not None:
+            return hierarchy_chunks(self)
+        return self._child_chunks() if self.trained.primary else self._root_chunks()
 
     def _root_chunks(self) -> Iterator[_Chunk]:
         total = int(self.rows or 0)
@@ -235,8 +244,12 @@ class TableStream:
         return frame[self.table.column_names]
 
     def _add_sequences(self, frame: pd.DataFrame, chunk: _Chunk, rng: np.random.Generator) -> None:
+        preset = chunk.preset or {}
         for column, sequence in self.sequences.items():
-            frame[column] = sequence.take(len(frame), rng)
+            if column not in preset:
+                frame[column] = sequence.take(len(frame), rng)
+        for column, values in preset.items():
+            frame[column] = np.asarray(values)
         if self.plan.group_sequence_columns and chunk.parent_pos is not None:
             numbering = _numbering(chunk.parent_pos)
             for column in self.plan.group_sequence_columns:

@@ -13,6 +13,7 @@ from ..errors import ArtifactError, PrivacyError
 from ..training.artifacts import TableArtifacts
 from ..training.plan import TablePlan
 from .fixed import FixedValues
+from .hierarchy import HierarchyModel
 from .linkage import ChildCountModel
 from .secondary import SecondaryLinkModel
 
@@ -43,6 +44,7 @@ class TrainedTable:
     primary: PrimaryLink | None
     secondary: dict[str, SecondaryLinkModel]
     key_specs: dict[str, dict[str, Any]]
+    hierarchy: HierarchyModel | None = None  # a self-reference's forest shape
 
     @property
     def source_rows(self) -> int:
@@ -85,6 +87,15 @@ def load_trained(manifest: Manifest, table: Table) -> TrainedTable:
         name: SecondaryLinkModel.from_dict(doc)
         for name, doc in linkage.get("secondary", {}).items()
     }
+    hierarchy = HierarchyModel.from_dict(linkage["hierarchy"]) if linkage.get("hierarchy") else None
     return TrainedTable(
-        table, meta, plan, synth, pii_plan, primary, secondary, dict(linkage.get("keys", {}))
+        table,
+        meta,
+        plan,
+        synth,
+        pii_plan,
+        primary,
+        secondary,
+        dict(linkage.get("keys", {})),
+        hierarchy,
     )

@@ -14,9 +14,11 @@ import pandas as pd
 
 from ..errors import TrainingError
 from ..generate.frames import arrow_to_frame, query_arrow
+from ..generate.hierarchy import DEPTH
 from ..profiling.relations import parent_relation_sql, training_relation_sql
 from ..profiling.sql import col, keys_equal, quote_ident
 from ..project.model import Manifest, Table
+from .hierarchy import hierarchy_join
 from .plan import TablePlan, foreign_key
 
 logger = logging.getLogger(__name__)
@@ -36,7 +38,13 @@ def read_training_rows(
     # a table of keys only still has rows (and a parent context) to read: one per row
     selected = [col("c", v) for v in values] or [f"1 AS {quote_ident(_ROW)}"]
     join = ""
-    if plan.primary_fk and plan.context_columns:
+    if plan.hierarchy_fk:
+        # a hierarchy's context: its parent row's attributes and its own depth
+        attrs = [c for c in plan.context_columns if c != DEPTH]
+        fk = foreign_key(table, plan.hierarchy_fk)
+        items, join = hierarchy_join(manifest, table, fk, attrs, _CTX)
+        selected += items
+    elif plan.primary_fk and plan.context_columns:
         fk = foreign_key(table, plan.primary_fk)
         parent = parent_relation_sql(manifest, table.name, fk)
         selected += [f"{col('p', c)} AS {quote_ident(_CTX + c)}" for c in plan.context_columns]
@@ -48,7 +56,7 @@ def read_training_rows(
     )
     frame = _read(con, sql, table)
     context = None
-    if join:
+    if join and plan.context_columns:
         context = frame[[_CTX + c for c in plan.context_columns]]
         context = context.rename(columns=lambda c: c[len(_CTX) :]).reset_index(drop=True)
     return frame[values].reset_index(drop=True), context

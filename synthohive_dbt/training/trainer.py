@@ -32,6 +32,7 @@ import duckdb
 from ..errors import ShiveError
 from ..generate.constraints import check_bounds
 from ..generate.fixed import FixedValues
+from ..generate.hierarchy import DEPTH
 from ..profiling.relations import training_relation_sql
 from ..project.model import Manifest, Table
 from .artifacts import ARTIFACT_FORMAT_VERSION, TableArtifacts
@@ -304,6 +305,9 @@ class _Run:
         if table.synth.mode == "copy" or not table.foreign_keys:
             return []
         probe = plan_table(self.manifest, table)
+        if probe.hierarchy_fk:  # its own parent row's attributes, and its depth
+            own = self._safe_attributes(table, table.synth.context_columns, child=table.name)
+            return [*own, DEPTH]
         if probe.primary_fk is None:
             return []
         parent = self.manifest.tables[foreign_key(table, probe.primary_fk).parent]
@@ -330,6 +334,8 @@ class _Run:
         }
 
     def _context_kinds(self, table: Table, plan: TablePlan) -> dict[str, str] | None:
+        if plan.hierarchy_fk and plan.context_columns:
+            return {c: "categorical" if c == DEPTH else table.column(c).kind for c in plan.context_columns}
         if not plan.primary_fk or not plan.context_columns:
             return None
         parent = self.manifest.tables[foreign_key(table, plan.primary_fk).parent]
