@@ -112,6 +112,12 @@ class ParentRule:
             source = source + self.offset
         take = (rng.random(len(values)) < self.rate) & source.notna().to_numpy()
         column = values[self.column].reset_index(drop=True)
+        if self.kind == "offset":
+            result = column.astype(float).where(~take, source.astype(float))
+            if pd.api.types.is_integer_dtype(column.dtype) and result.notna().all():
+                result = result.round().astype(column.dtype)
+            values[self.column] = result.to_numpy()
+            return
         values[self.column] = column.where(~take, source).to_numpy()
 
     def describe(self) -> str:

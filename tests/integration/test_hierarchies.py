@@ -39,8 +39,19 @@ version: 2
 sources:
   - name: raw
     config: {external_location: "data/{name}.csv"}
-    tables: [{name: employees}, {name: tasks}]
+    tables: [{name: employees}, {name: tasks}, {name: sites}, {name: categories}]
 models:
+  - name: sites
+    columns:
+      - name: site_id
+        constraints: [{type: primary_key}]
+  - name: categories
+    columns:
+      - name: category_id
+        constraints: [{type: primary_key}]
+      - name: parent_id
+        constraints:
+          - {type: foreign_key, to: "ref('categories')", to_columns: [category_id]}
   - name: employees
     columns:
       - name: employee_id
@@ -48,6 +59,10 @@ models:
       - name: manager_id
         constraints:
           - {type: foreign_key, to: "ref('employees')", to_columns: [employee_id]}
+      - name: site_id
+        constraints:
+          - {type: not_null}
+          - {type: foreign_key, to: "ref('sites')", to_columns: [site_id]}
   - name: tasks
     columns:
       - name: task_id
@@ -101,15 +116,28 @@ def _write_project(root: Path, epochs: int) -> Path:
     (root / "profiles.yml").write_text(_PROFILES)
     (root / "models" / "schema.yml").write_text(_SCHEMA)
     (root / "models" / "employees.sql").write_text(
-        "select employee_id, manager_id, department, level, salary "
+        "select employee_id, manager_id, site_id, department, level, salary "
         "from {{ source('raw', 'employees') }}\n"
     )
+    (root / "models" / "sites.sql").write_text("select * from {{ source('raw', 'sites') }}\n")
+    (root / "models" / "categories.sql").write_text(
+        "select * from {{ source('raw', 'categories') }}\n"
+    )
+    (root / "data" / "sites.csv").write_text("site_id,city\n1,north\n2,south\n3,east\n4,west\n")
+    categories = ["category_id,parent_id,label"] + [
+        f"CAT-{i:03d},{'' if i <= 5 else f'CAT-{(i - 1) // 4:03d}'},{'abc'[i % 3]}"
+        for i in range(1, 61)
+    ]
+    (root / "data" / "categories.csv").write_text("\n".join(categories) + "\n")
     (root / "models" / "tasks.sql").write_text(
         "select task_id, employee_id, hours from {{ source('raw', 'tasks') }}\n"
     )
     employees = _employees(40)
-    lines = ["employee_id,manager_id,department,level,salary"]
-    lines += [",".join("" if v is None else str(v) for v in row) for row in employees]
+    lines = ["employee_id,manager_id,site_id,department,level,salary"]
+    lines += [
+        ",".join("" if v is None else str(v) for v in (row[0], row[1], 1 + row[0] % 4, *row[2:]))
+        for row in employees
+    ]
     (root / "data" / "employees.csv").write_text("\n".join(lines) + "\n")
     tasks = ["task_id,employee_id,hours"]
     tasks += [
@@ -166,6 +194,23 @@ def test_a_hierarchy_is_generated_as_a_forest_shaped_like_the_real_one(tmp_path:
             "(SELECT 1 FROM employees e WHERE e.employee_id = t.employee_id)"
         ).fetchone()[0]
         assert orphan_tasks == 0 and con.execute("SELECT count(*) FROM tasks").fetchone()[0] > 0
+        no_site = con.execute(
+            "SELECT count(*) FROM employees e WHERE NOT EXISTS "
+            "(SELECT 1 FROM sites s WHERE s.site_id = e.site_id)"
+        ).fetchone()[0]
+        assert no_site == 0  # another parent of a hierarchy: a secondary one
+        # text keys in the real shape; every parent a row of the table, reached from a root
+        cats = con.execute(
+            "SELECT count(*), count(*) FILTER (WHERE category_id LIKE 'CAT-%'), "
+            "count(*) FILTER (WHERE parent_id IS NULL) FROM categories"
+        ).fetchone()
+        assert cats[0] == 60 and cats[1] == 60 and cats[2] >= 1
+        reached = con.execute(
+            "WITH RECURSIVE t(id, d) AS (SELECT category_id, 0 FROM categories WHERE parent_id "
+            "IS NULL UNION ALL SELECT c.category_id, t.d + 1 FROM categories c JOIN t "
+            "ON c.parent_id = t.id WHERE t.d < 50) SELECT count(*), max(d) FROM t"
+        ).fetchone()
+        assert reached[0] == 60 and reached[1] <= 3
 
 
 @pytest.mark.parametrize(
