@@ -252,7 +252,6 @@ def hierarchy_chunks(stream: TableStream) -> Iterator[_Chunk]:
         int(stream.rows or 0), chunk_rng(stream.seed, table.name + "/forest", 0)
     )
     attrs = [c for c in stream.plan.context_columns if c != DEPTH]
-    kinds = {c: table.column(c).kind for c in attrs}
     prev = _Level.empty()
     index = 0
     for d in range(int(depth.max()) + 1 if len(depth) else 0):
@@ -265,9 +264,7 @@ def hierarchy_chunks(stream: TableStream) -> Iterator[_Chunk]:
             rng = chunk_rng(stream.seed, table.name, index)
             index += 1
             context = (
-                _context(stream, prev, up[pos], attrs, kinds, d)
-                if stream.plan.context_columns
-                else None
+                _context(stream, prev, up[pos], attrs, d) if stream.plan.context_columns else None
             )
             values, keep = stream._sample(len(pos), context, rng)
             pos = pos[keep]
@@ -326,7 +323,6 @@ def _context(
     prev: _Level,
     up: np.ndarray,
     attrs: list[str],
-    kinds: dict[str, str],
     depth: int,
 ) -> pd.DataFrame:
     """Each row's context: its parent's attributes (null for a root) and its depth."""
@@ -334,15 +330,24 @@ def _context(
     if depth and attrs:
         frame = prev.attrs_at(up)
     else:
-        frame = pd.DataFrame({c: _nulls(kinds[c], n) for c in attrs}, index=range(n))
+        frame = _root_context(stream, attrs, n)
     frame[DEPTH] = np.full(n, depth, dtype=np.int64)
     return frame[[c for c in stream.plan.context_columns]]
 
 
-def _nulls(kind: str, n: int) -> pd.Series:
-    """``n`` nulls of the dtype the training read gives a root's missing parent column."""
-    if kind == "numeric":
-        return pd.Series(np.full(n, np.nan))
-    if kind == "datetime":
-        return pd.Series(pd.NaT, index=range(n), dtype="datetime64[ns]")
-    return pd.Series([None] * n, dtype=object)
+def _root_context(stream: TableStream, attrs: list[str], n: int) -> pd.DataFrame:
+    """A root's parent attributes: ``n`` nulls of the dtypes the model was trained with
+    (a root's parent columns were null in the training read too)."""
+    from ..synth.columns import empty_series
+
+    transformer = stream.trained.synth.context_transformer
+    specs = {spec.name: spec for spec in transformer.specs} if transformer else {}
+    columns = {}
+    for name in attrs:
+        spec = specs.get(name)
+        columns[name] = (
+            empty_series(n, spec).reset_index(drop=True)
+            if spec is not None
+            else pd.Series([None] * n, dtype=object)
+        )
+    return pd.DataFrame(columns, index=range(n))
