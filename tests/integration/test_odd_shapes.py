@@ -38,12 +38,20 @@ version: 2
 sources:
   - name: raw
     config: {external_location: "data/{name}.csv"}
-    tables: [{name: settings}, {name: members}, {name: flags}, {name: tags}, {name: links}]
+    tables:
+      - {name: settings}
+      - {name: members}
+      - {name: flags}
+      - {name: tags}
+      - {name: links}
+      - {name: lines}
 models:
   - name: settings
     columns:
       - name: settings_id
         constraints: [{type: primary_key}]
+      - name: contact
+        config: {pii: {action: fake, kind: email}}
   - name: members
     config: {synth: {primary_parent: settings}}
     columns:
@@ -71,13 +79,26 @@ models:
         constraints:
           - {type: not_null}
           - {type: foreign_key, to: "ref('members')", to_columns: [member_id]}
+      - name: settings_id
+        constraints:
+          - {type: foreign_key, to: "ref('settings')", to_columns: [settings_id]}
+  - name: lines
+    constraints:
+      - {type: primary_key, columns: [member_id, line_no]}
+    columns:
+      - name: member_id
+        constraints:
+          - {type: foreign_key, to: "ref('members')", to_columns: [member_id]}
 """
 _MODELS = {
-    "settings": "select settings_id, plan, rate from {{ source('raw', 'settings') }}",
+    "settings": "select settings_id, plan, rate, contact, started_on "
+    "from {{ source('raw', 'settings') }}",
     "members": "select member_id, settings_id, tier, score from {{ source('raw', 'members') }}",
     "flags": "select flag_id, region, active, note from {{ source('raw', 'flags') }}",
     "tags": "select tag_id from {{ source('raw', 'tags') }}",
-    "links": "select link_id, member_id from {{ source('raw', 'links') }}",
+    # a second, nullable parent that has one row
+    "links": "select link_id, member_id, 1::BIGINT AS settings_id from {{ source('raw', 'links') }}",
+    "lines": "select member_id, line_no from {{ source('raw', 'lines') }}",
 }
 
 
@@ -89,7 +110,9 @@ def _data() -> dict[str, str]:
     flags = ["flag_id,region,active,note"] + [f"{i},eu,true," for i in range(1, 31)]
     links = ["link_id,member_id"] + [f"{i},{1 + (i * 7) % 40}" for i in range(1, 81)]
     return {
-        "settings": "settings_id,plan,rate\n1,pro,0.25\n",
+        "settings": "settings_id,plan,rate,contact,started_on\n1,pro,0.25,boss@example.com,2024-02-03\n",
+        "lines": "member_id,line_no\n"
+        + "".join(f"{m},{k}\n" for m in range(1, 41) for k in range(1, 1 + m % 3)),
         "members": "\n".join(members) + "\n",
         "flags": "\n".join(flags) + "\n",
         "tags": "tag_id\n" + "".join(f"{i}\n" for i in range(1, 21)),
@@ -136,7 +159,11 @@ def test_run_succeeds_without_internal_errors(odd: tuple[Path, str]) -> None:
 
 def test_one_row_table_and_its_single_row_parent_children(odd: tuple[Path, str]) -> None:
     root, _ = odd
-    assert _query(root, "SELECT settings_id, plan, rate FROM settings") == [(1, "pro", 0.25)]
+    rows = _query(
+        root, "SELECT settings_id, plan, rate, started_on::VARCHAR, contact FROM settings"
+    )
+    assert len(rows) == 1 and rows[0][:4] == (1, "pro", 0.25, "2024-02-03")
+    assert rows[0][4] != "boss@example.com" and "@" in rows[0][4]  # PII still faked
     members = _query(root, "SELECT count(*), count(DISTINCT member_id), min(settings_id), "
                            "max(settings_id), count(DISTINCT tier) FROM members")[0]  # fmt: skip
     count, distinct, low, high, tiers = members
@@ -163,12 +190,27 @@ def test_tables_of_keys_only(odd: tuple[Path, str]) -> None:
         "(SELECT 1 FROM members m WHERE m.member_id = l.member_id)",
     )[0][0]
     assert orphans == 0
+    assert _query(root, "SELECT min(settings_id), max(settings_id) FROM links")[0] == (1, 1)
+
+
+def test_composite_keys_only_child_numbers_within_its_parent(odd: tuple[Path, str]) -> None:
+    root, _ = odd
+    count, distinct, low = _query(
+        root, "SELECT count(*), count(DISTINCT (member_id, line_no)), min(line_no) FROM lines"
+    )[0]
+    assert count == distinct and low == 1 and 0 < count <= 80
+    orphans = _query(
+        root,
+        "SELECT count(*) FROM lines l WHERE NOT EXISTS "
+        "(SELECT 1 FROM members m WHERE m.member_id = l.member_id)",
+    )[0][0]
+    assert orphans == 0
 
 
 def test_no_model_is_trained_where_nothing_is_learnable(odd: tuple[Path, str]) -> None:
     root, _ = odd
     models = root / "target" / "models"
-    for name in ("settings", "flags", "tags", "links"):
+    for name in ("settings", "flags", "tags", "links", "lines"):
         meta = json.loads((models / name / "meta.json").read_text())
         assert meta["model_file"] is None, name
         assert not (models / name / "model.pt").exists(), name
