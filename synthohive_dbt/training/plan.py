@@ -54,7 +54,11 @@ class TablePlan:
     hierarchy_fk: str | None = None  # ForeignKey.name of a self-reference: a forest
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        data = asdict(self)
+        if data["hierarchy_fk"] is None:
+            # left out when unset, so plans (and fingerprints) of other tables are as before
+            del data["hierarchy_fk"]
+        return data
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> TablePlan:

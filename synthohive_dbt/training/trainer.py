@@ -275,6 +275,7 @@ class _Run:
             epochs=synth.epochs_trained if synth else 0,
             resumed_from=resumed_from,
             best_score=synth.best_score if synth else None,
+            message="" if synth else "no model: no column varies in the real data",
             fingerprint=fingerprint,
             artifact_dir=str(artifacts.dir),
         )

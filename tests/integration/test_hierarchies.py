@@ -211,6 +211,18 @@ def test_a_hierarchy_is_generated_as_a_forest_shaped_like_the_real_one(tmp_path:
             "ON c.parent_id = t.id WHERE t.d < 50) SELECT count(*), max(d) FROM t"
         ).fetchone()
         assert reached[0] == 60 and reached[1] <= 3
+    # the rows asked for: a hierarchy is sized like a root table, whatever its other parents
+    result = _run("generate", "--project-dir", str(root), "--profiles-dir", str(root),
+                  "--no-progress", "--rows", "150")  # fmt: skip
+    assert result.exit_code == 0, result.output[-4000:]
+    with duckdb.connect(str(root / "target" / "synthetic.duckdb"), read_only=True) as con:
+        for name, key, ref in (("employees", "employee_id", "manager_id"),
+                               ("categories", "category_id", "parent_id")):  # fmt: skip
+            total, dangling = con.execute(
+                f"SELECT count(*), count(*) FILTER (WHERE {ref} IS NOT NULL AND {ref} NOT IN "
+                f"(SELECT {key} FROM {name})) FROM {name}"
+            ).fetchone()
+            assert (total, dangling) == (150, 0), name
 
 
 @pytest.mark.parametrize(

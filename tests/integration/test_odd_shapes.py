@@ -155,6 +155,7 @@ def test_run_succeeds_without_internal_errors(odd: tuple[Path, str]) -> None:
     assert not output.startswith("exit"), output[-4000:]
     assert "Done. PASS=" in output and "ERROR=0" in output
     assert "reshape" not in output and "learning rate" not in output
+    assert "trained settings (1 rows, no model: no column varies in the real data)" in output
 
 
 def test_one_row_table_and_its_single_row_parent_children(odd: tuple[Path, str]) -> None:
