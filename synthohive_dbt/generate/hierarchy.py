@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from ..dtypes import as_float64
 from .linkage import CountDistribution
 
 if TYPE_CHECKING:
@@ -74,7 +75,7 @@ class ParentRule:
                 return None
             return cls(column, "same", (agree - chance) / (1 - chance))
         if kind == "numeric":
-            delta = (c.astype(float) - p.astype(float)).round(9).value_counts(normalize=True)
+            delta = pd.Series(as_float64(c) - as_float64(p)).round(9).value_counts(normalize=True)
             if float(delta.iloc[0]) < MIN_OFFSET_SHARE:
                 return None
             return cls(column, "offset", float(delta.iloc[0]), float(delta.index[0]))
@@ -109,11 +110,11 @@ class ParentRule:
             return
         source = parents[self.column].reset_index(drop=True)
         if self.kind == "offset":
-            source = source + self.offset
+            source = pd.Series(as_float64(source) + self.offset)
         take = (rng.random(len(values)) < self.rate) & source.notna().to_numpy()
         column = values[self.column].reset_index(drop=True)
         if self.kind == "offset":
-            result = column.astype(float).where(~take, source.astype(float))
+            result = pd.Series(as_float64(column)).where(~take, source)
             if pd.api.types.is_integer_dtype(column.dtype) and result.notna().all():
                 result = result.round().astype(column.dtype)
             values[self.column] = result.to_numpy()
