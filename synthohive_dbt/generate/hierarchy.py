@@ -20,6 +20,7 @@ shape (two integers per row) and one level's keys and attributes.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -32,6 +33,8 @@ from .linkage import CountDistribution
 
 if TYPE_CHECKING:
     from .chunks import TableStream, _Chunk
+
+logger = logging.getLogger(__name__)
 
 #: the context column holding a row's depth (0: a root)
 DEPTH = "__shive_depth"
@@ -276,6 +279,9 @@ def hierarchy_chunks(stream: TableStream) -> Iterator[_Chunk]:
                 for rule in model.rules:
                     if (rule.kind == "root") == (d == 0):
                         rule.apply(values, parents, rng)
+                values, pos = _drop_failing(stream, values, pos)
+                if not len(pos):
+                    continue
             keys = stream.sequences[key].take(
                 len(pos), chunk_rng(stream.seed, table.name + "/tree", index)
             )
@@ -283,6 +289,21 @@ def hierarchy_chunks(stream: TableStream) -> Iterator[_Chunk]:
             refs = prev.keys_at(up[pos]) if d else pd.Series([None] * len(pos), dtype=object)
             yield _Chunk(values, preset={key: keys, ref: refs})
         prev = level
+
+
+def _drop_failing(
+    stream: TableStream, values: pd.DataFrame, pos: np.ndarray
+) -> tuple[pd.DataFrame, np.ndarray]:
+    """Rows a parent rule made break a check are dropped (with their subtrees)."""
+    bad = stream.caster.failing_rows(values, stream.predicate)
+    if not len(bad):
+        return values, pos
+    logger.warning(
+        "%s: dropped %d rows whose inherited values break a check", stream.table.name, len(bad)
+    )
+    ok = np.ones(len(pos), dtype=bool)
+    ok[bad] = False
+    return values.iloc[ok].reset_index(drop=True), pos[ok]
 
 
 @dataclass

@@ -93,3 +93,28 @@ def test_parent_rules_apply_to_rows() -> None:
     roots = pd.DataFrame({"level": [7.0, 8.0]})
     ParentRule("level", "root", 1.0, value=1).apply(roots, None, rng)
     assert roots["level"].tolist() == [1, 1]
+
+
+def test_rows_an_inherited_value_makes_break_a_check_are_dropped() -> None:
+    from types import SimpleNamespace
+
+    from synthohive_dbt.generate.constraints import row_predicate
+    from synthohive_dbt.generate.frames import ChunkCaster
+    from synthohive_dbt.generate.hierarchy import _drop_failing
+    from synthohive_dbt.project.model import CheckConstraint, Column, Table
+
+    table = Table(
+        "employees", "synth", "models/employees.sql", "", "",
+        columns=[Column("dept", "VARCHAR"), Column("level", "INTEGER", kind="numeric")],
+        checks=[CheckConstraint("dept <> 'research' OR level < 3")],
+    )  # fmt: skip
+    caster = ChunkCaster(table)
+    try:
+        stream = SimpleNamespace(table=table, caster=caster,
+                                 predicate=row_predicate(table, ["dept", "level"]))  # fmt: skip
+        values = pd.DataFrame({"dept": ["ops", "research", "research"], "level": [4, 4, 2]})
+        kept, pos = _drop_failing(stream, values, np.array([10, 11, 12]))
+    finally:
+        caster.close()
+    assert pos.tolist() == [10, 12]
+    assert kept["dept"].tolist() == ["ops", "research"] and kept["level"].tolist() == [4, 2]
