@@ -8,7 +8,10 @@ without knowing its internals::
      ├── ProjectError        shive_project.yml, profiles.yml, schema yml, SQL models,
      │                       the table graph, --select / --vars
      ├── ProfileError        the real data: missing source, empty table, duplicate
-     │                       primary keys, orphan foreign keys
+     │    │                  primary keys, orphan foreign keys
+     │    └── SourceUnavailable  a source's data cannot be reached (file, database,
+     │                       Spark sample): steps that work from trained artifacts
+     │                       fall back to the recorded manifest
      ├── PrivacyError        PII declarations and actions (a missing HMAC secret, ...)
      ├── TrainingError       fitting a model
      │    └── ArtifactError  a saved model that cannot be loaded (truncated, corrupt,
@@ -84,6 +87,10 @@ class ProfileError(ShiveError):
     """The real data cannot be profiled or breaks a declared key."""
 
     exit_code = 1
+
+
+class SourceUnavailable(ProfileError):
+    """A source's data cannot be reached: a missing file, database or Spark sample."""
 
 
 class PrivacyError(ShiveError):

@@ -27,8 +27,16 @@ from .core import (
     "(default: the project's data_tests.store_failures).",
 )
 @click.option("-x", "--fail-fast", is_flag=True, help="Stop at the first failing test.")
+@click.option(
+    "--require-privacy",
+    is_flag=True,
+    help="Fail (exit 1) when the privacy tests cannot run because the real data is not "
+    "reachable, instead of skipping them with the reason.",
+)
 @shive_command()
-def test_command(inv: Invocation, store_failures: bool | None, fail_fast: bool) -> int:
+def test_command(
+    inv: Invocation, store_failures: bool | None, fail_fast: bool, require_privacy: bool
+) -> int:
     """Emit SQL tests into target/tests/ and run them on the target.
 
     Integrity tests (keys, relationships, not_null, accepted_values, checks) are
@@ -36,18 +44,22 @@ def test_command(inv: Invocation, store_failures: bool | None, fail_fast: bool) 
     warnings by default. Privacy tests compare a sample of synthetic rows with the
     real ones: the share of exact copies (an error) and the distance to the closest
     real row (a warning), each against what real rows do among themselves
-    (data_tests.privacy in shive_project.yml sets them). Writes target/run_results.json; exits 1 when an
-    error-severity test fails. The emitted files run unchanged under 'dbt test'.
+    (data_tests.privacy in shive_project.yml sets them). Where the sources are not
+    reachable (a trained target/ copied elsewhere) the SQL tests run from the recorded
+    project and the privacy tests are skipped with the reason (--require-privacy makes
+    that an error). Writes target/run_results.json; exits 1 when an error-severity test
+    fails. The emitted files run unchanged under 'dbt test'.
     """
     from ..pipeline import test_step
 
-    manifest = inv.load()
+    manifest = inv.load(trained=True)
     tables = inv.selected(manifest) if (inv.select or inv.exclude) else None
     result = test_step(
         manifest,
         tables=tables,
         store_failures=store_failures,
         fail_fast=fail_fast,
+        require_privacy=require_privacy,
         args={"select": list(inv.select), "exclude": list(inv.exclude), "target": inv.target},
     )
     return result.exit_code
@@ -65,7 +77,7 @@ def report(inv: Invocation) -> int:
     """
     from ..pipeline import report_step
 
-    report_step(inv.load())
+    report_step(inv.load(trained=True))
     return 0
 
 
@@ -180,10 +192,12 @@ def generate(inv: Invocation, rows: dict[str, int], scale: float | None, chunk_s
     """
     from ..pipeline import generate_step
 
-    manifest = inv.load()
+    manifest = inv.load(trained=True)
     options = _options(manifest, rows, scale, chunk_size)
-    return generate_step(manifest, inv.selected(manifest), options, fail_fast=fail_fast,
+    code = generate_step(manifest, inv.selected(manifest), options, fail_fast=fail_fast,
                          progress=not (no_progress or inv.quiet))  # fmt: skip
+    _dbt_profiles(manifest)
+    return code
 
 
 @cli.command()
@@ -207,9 +221,18 @@ def run(inv: Invocation, full_refresh: bool, fail_fast: bool, no_progress: bool,
 
     manifest = inv.load()
     options = _options(manifest, rows, scale, chunk_size)
-    return run_step(
+    code = run_step(
         manifest, inv.selected(manifest), options, full_refresh=full_refresh,
         fail_fast=fail_fast, progress=not (no_progress or inv.quiet),
         store_failures=store_failures,
         args={"select": list(inv.select), "exclude": list(inv.exclude), "target": inv.target},
     )  # fmt: skip
+    _dbt_profiles(manifest)
+    return code
+
+
+def _dbt_profiles(manifest: Any) -> None:
+    """A project made by ``init --from-dbt`` gets target/dbt/profiles.yml (docs/dbt.md)."""
+    from ..dbtimport import write_dbt_profiles
+
+    write_dbt_profiles(manifest)

@@ -25,9 +25,10 @@ import pyarrow as pa
 
 from ..errors import GenerationError, ShiveError
 from ..project.model import Manifest, Table
+from ..training.artifacts import TableArtifacts
 from .chunks import TableStream
 from .constraints import verify_table
-from .copying import copy_batches
+from .copying import copy_batches, snapshot_batches
 from .frames import ChunkCaster
 from .trained import TrainedTable, load_trained
 
@@ -104,8 +105,8 @@ def generate_project(
         for index, table in enumerate(selected, start=1):
             if on_start:
                 on_start(table.name, index, len(selected))
-            if table.synth.mode == "copy" and con is None:
-                con = _open_real(manifest)
+            if table.synth.mode == "copy" and con is None and not _has_snapshot(manifest, table):
+                con = _open_real(manifest)  # trained before copy rows were stored
             result = _run_table(manifest, adapter, table, options, con, failed, fail_fast, progress)
             if result.status in ("error", "skipped"):
                 failed.add(table.name)
@@ -158,7 +159,12 @@ def _generate_table(
     """Write one table (learned or copied) and verify it."""
     trained = load_trained(manifest, table)
     seed = _table_seed(options.seed, table)
-    if trained.plan.mode == "copy":
+    snapshot = TableArtifacts(manifest.target_path, table.name).rows_path
+    if trained.plan.mode == "copy" and snapshot.is_file():
+        schema, batches = snapshot_batches(table, snapshot, chunk_size=options.chunk_size)
+        written = adapter.write_table(table.name, schema, _report(batches, table.name, progress))
+        result = TableGenResult(table.name, "copied", rows=written)
+    elif trained.plan.mode == "copy":
         if con is None:
             raise GenerationError(
                 f"copy table {table.name} needs the real data",
@@ -253,6 +259,10 @@ def _sized_by_parent(table: Table) -> bool:
 
     parents = [fk for fk in table.foreign_keys if fk.parent != table.name]
     return bool(parents) and hierarchy_fk(table) is None
+
+
+def _has_snapshot(manifest: Manifest, table: Table) -> bool:
+    return TableArtifacts(manifest.target_path, table.name).rows_path.is_file()
 
 
 def _open_real(manifest: Manifest) -> duckdb.DuckDBPyConnection:

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from ..log import RunReport, event
-from .checks import load_profile_for, open_target
+from .checks import ensure_profile, open_target
 
 if TYPE_CHECKING:
     from ..generate.orchestrator import TableGenResult
@@ -55,7 +55,7 @@ def train_step(
     from ..spark.sources import refresh_spark_samples
     from ..training import train_project
 
-    profile = load_profile_for(manifest)
+    profile = ensure_profile(manifest, tables)
     refresh_spark_samples(manifest)  # Spark sources: re-sample the tables that changed
     synth = [t for t in tables if manifest.tables[t].materialized == "synth"]
     own = report is None

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..errors import ProfileError
+from ..log import event
 
 if TYPE_CHECKING:
     from ..project.model import Manifest
     from ..targets.base import TargetAdapter
 
 PROFILE_FILE = "profile.json"
+log = logging.getLogger(__name__)
 
 
 def open_target(manifest: Manifest) -> TargetAdapter:
@@ -32,3 +35,44 @@ def load_profile_for(manifest: Manifest) -> dict[str, Any]:
             hint="run 'shive profile' (or 'shive run') first",
         )
     return load_profile(path)
+
+
+def ensure_profile(manifest: Manifest, tables: list[str]) -> dict[str, Any]:
+    """The stored profile, after profiling whichever of ``tables`` (and their ancestors)
+    it lacks: ``shive train`` on a project never profiled profiles what it needs."""
+    from ..profiling import load_profile
+    from ..project.profile_step import profile_tables
+
+    needed = _with_ancestors(manifest, tables)
+    path = manifest.target_dir / PROFILE_FILE
+    known = set(load_profile(path).get("tables", {})) if path.is_file() else set()
+    missing = [t for t in manifest.order if t in needed and t not in known]
+    if missing:
+        event(
+            f"Profiling {len(missing)} table(s) that target/profile.json lacks: "
+            + ", ".join(missing),
+            event="stage",
+            stage="profiling",
+        )
+        if profile_tables(manifest, missing, keep_others=True):
+            raise ProfileError(
+                "profiling failed, so the tables cannot be trained",
+                hint="see the errors above; 'shive profile' runs that step alone",
+            )
+    return load_profile_for(manifest)
+
+
+def _with_ancestors(manifest: Manifest, tables: list[str]) -> set[str]:
+    """``tables`` and every synth table they reach through foreign keys."""
+    seen: set[str] = set()
+    stack = [t for t in tables if manifest.tables[t].materialized == "synth"]
+    while stack:
+        name = stack.pop()
+        if name in seen:
+            continue
+        seen.add(name)
+        for fk in manifest.tables[name].foreign_keys:
+            parent = manifest.tables.get(fk.parent)
+            if parent is not None and parent.materialized == "synth":
+                stack.append(fk.parent)
+    return seen

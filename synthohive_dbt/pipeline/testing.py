@@ -25,6 +25,7 @@ def test_step(
     tables: list[str] | None = None,
     store_failures: bool | None = None,
     fail_fast: bool = False,
+    require_privacy: bool = False,
     args: dict[str, Any] | None = None,
     closing: bool = True,
 ) -> TestRunResult:
@@ -33,7 +34,8 @@ def test_step(
     SQL tests (integrity, distribution) run first, then the privacy tests, which read a
     bounded sample of the real rows (skipped, with the reason, when the sources cannot
     be opened). Writes ``target/run_results.json``. ``store_failures`` None takes the
-    project's ``data_tests.store_failures`` setting. ``closing`` False leaves dbt's
+    project's ``data_tests.store_failures`` setting. ``require_privacy`` turns privacy
+    tests skipped for want of the real data into errors. ``closing`` False leaves dbt's
     ``Done.`` line to the caller (``shive run`` closes over all its stages).
     """
     from ..datatests import (
@@ -85,10 +87,13 @@ def test_step(
             adapter, tests, store_failures=store_failures, fail_fast=fail_fast, on_result=on_result
         )
         stopped = fail_fast and not result.success
-        result.results += run_privacy_tests(
+        privacy_results = run_privacy_tests(
             manifest, adapter, selected_privacy, on_result=on_result, start=len(tests), total=total,
             skip_reason="skipped after an earlier failure (--fail-fast)" if stopped else None,
         )  # fmt: skip
+        if require_privacy and not stopped:
+            _required(privacy_results)
+        result.results += privacy_results
         result.elapsed = time.perf_counter() - started
     write_privacy_tests(privacy, result.results, manifest.target_dir, measured_at=result.generated_at)
     path = manifest.target_dir / RUN_RESULTS
@@ -97,6 +102,15 @@ def test_step(
     for line in lines if closing else lines[:-1]:
         event(line, event="summary")
     return result
+
+
+def _required(results: list[Any]) -> None:
+    """Privacy tests that were skipped (no real data) become errors (--require-privacy)."""
+    for result in results:
+        if result.status == "skipped":
+            result.status = "error"
+            result.message = f"required by --require-privacy: {result.message}"
+            log.error("%s: %s", result.name, result.message)
 
 
 def report_step(manifest: Manifest) -> Path:

@@ -38,8 +38,8 @@ def template_root() -> Traversable:
     return root
 
 
-def init_project(destination: str | Path) -> Path:
-    """Create a new project at ``destination`` (its folder name becomes the project name)."""
+def new_project_folder(destination: str | Path) -> tuple[Path, str]:
+    """``destination`` and its project name, checked: a plain name, a new or empty folder."""
     dest = Path(destination).expanduser()
     name = require_plain_name(dest.resolve().name, "project name")
     if dest.exists() and (not dest.is_dir() or any(dest.iterdir())):
@@ -48,6 +48,12 @@ def init_project(destination: str | Path) -> Path:
             path=dest,
             hint="choose a new name, or remove the folder first",
         )
+    return dest, name
+
+
+def init_project(destination: str | Path) -> Path:
+    """Create a new project at ``destination`` (its folder name becomes the project name)."""
+    dest, name = new_project_folder(destination)
     dest.mkdir(parents=True, exist_ok=True)
     _copy_tree(template_root(), dest, name)
     (dest / ".gitignore").write_text(GITIGNORE, encoding="utf-8")

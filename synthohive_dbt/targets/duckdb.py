@@ -7,6 +7,9 @@ A write that fails at any point, including a batch iterator raising half-way, dr
 staging table and leaves the previous table, or none. A process killed mid-write can
 leave a staging table behind: it is hidden from listings and replaced by the next write
 of that table.
+
+A table named in the target's ``relations`` is stored under that schema and name instead
+(its staging table beside it); every statement reaches it through :meth:`relation`.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from typing import TYPE_CHECKING, ClassVar
 
 import duckdb
 
+from ..errors import TargetError
 from .base import TargetAdapter, validate_identifier
 from .batches import TEMP_PREFIX, conform_batches, rebatch, temp_name
 from .config import DuckDBTarget
@@ -49,6 +53,7 @@ class DuckDBAdapter(TargetAdapter):
     def __init__(self, config: TargetConfig, project_dir: Path) -> None:
         super().__init__(config, project_dir)
         self.schema = validate_identifier(self.config.schema_, "schema")
+        self._places = _parse_relations(self.config.relations)
         self._session: DuckDBSession | None = None
 
     # ---- lifecycle -------------------------------------------------------------------
@@ -74,7 +79,8 @@ class DuckDBAdapter(TargetAdapter):
             with session.errors("setting memory_limit"):
                 session.run(f"SET memory_limit = '{self.config.memory_limit.strip()}'")
         with session.errors("creating the schema"):
-            session.run(f"CREATE SCHEMA IF NOT EXISTS {self.quote(self.schema)}")
+            for schema in dict.fromkeys([self.schema, *(s for s, _ in self._places.values())]):
+                session.run(f"CREATE SCHEMA IF NOT EXISTS {self.quote(schema)}")
         return session
 
     def close(self) -> None:
@@ -102,8 +108,19 @@ class DuckDBAdapter(TargetAdapter):
         return quote_identifier(identifier)
 
     def relation(self, name: str) -> str:
+        schema, table = self._place(name)
+        return f"{self.quote(schema)}.{self.quote(table)}"
+
+    def _place(self, name: str) -> tuple[str, str]:
+        """(schema, table name) that table ``name`` is stored as."""
         validate_identifier(name, "table name")
-        return f"{self.quote(self.schema)}.{self.quote(name)}"
+        if name in self._places:
+            return self._places[name]
+        base = name.removeprefix(TEMP_PREFIX)
+        if base != name and base in self._places:  # a mapped table's staging table
+            schema, table = self._places[base]
+            return schema, temp_name(table)
+        return self.schema, name
 
     def query(self, sql: str) -> pa.Table:
         with self.session.errors("query"):
@@ -119,7 +136,7 @@ class DuckDBAdapter(TargetAdapter):
         rows = self.session.run(
             "SELECT table_type FROM information_schema.tables "
             "WHERE table_schema = ? AND lower(table_name) = lower(?)",
-            [self.schema, name],
+            list(self._place(name)),
         )
         return rows[0][0] if rows else None
 
@@ -135,7 +152,11 @@ class DuckDBAdapter(TargetAdapter):
             "ORDER BY table_name",
             [self.schema],
         )
-        return [row[0] for row in rows if not row[0].startswith(TEMP_PREFIX)]
+        mapped = {place[1] for place in self._places.values() if place[0] == self.schema}
+        names = [row[0] for row in rows if not row[0].startswith(TEMP_PREFIX)]
+        names = [n for n in names if n not in mapped]
+        names += [name for name in self._places if self._kind(name) is not None]
+        return sorted(names)
 
     def _drop_statement(self, name: str) -> str | None:
         kind = self._kind(name)
@@ -196,7 +217,7 @@ class DuckDBAdapter(TargetAdapter):
         statement = self._drop_statement(name)
         if statement:
             self.session.run(statement)
-        self.session.run(f"ALTER TABLE {staging} RENAME TO {self.quote(name)}")
+        self.session.run(f"ALTER TABLE {staging} RENAME TO {self.quote(self._place(name)[1])}")
 
     def read_table(
         self, name: str, columns: list[str] | None = None, batch_size: int = 65_536
@@ -245,3 +266,22 @@ class DuckDBAdapter(TargetAdapter):
             rows = session.run(f"SELECT count(*) FROM {staging}")[0][0]
             self._swap(name, staging)
         return int(rows)
+
+
+def _parse_relations(relations: dict[str, str]) -> dict[str, tuple[str, str]]:
+    """``{table: 'schema.name'}`` of the target's settings as checked (schema, name) pairs."""
+    places: dict[str, tuple[str, str]] = {}
+    for table, where in relations.items():
+        validate_identifier(table, "table name in relations")
+        schema, dot, name = where.partition(".")
+        if not dot:
+            raise TargetError(
+                f"relations: {table}: {where!r} is not 'schema.name'",
+                hint="write the schema and the table name, e.g. raw.customers",
+                table=table,
+            )
+        places[table] = (
+            validate_identifier(schema, f"schema of relations.{table}"),
+            validate_identifier(name, f"table name of relations.{table}"),
+        )
+    return places

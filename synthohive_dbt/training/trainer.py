@@ -198,6 +198,9 @@ class _Run:
             )
         artifacts.invalidate()
         if plan.mode == "copy":
+            from ..generate.copying import write_snapshot
+
+            write_snapshot(self.con, table, artifacts.rows_path, seed=seed)
             self._write_meta(artifacts, table, plan, inputs, fingerprint, {})
             return TableTrainResult(
                 table.name, "copy", fingerprint=fingerprint, artifact_dir=str(artifacts.dir)
@@ -299,6 +302,9 @@ class _Run:
         meta = artifacts.read_meta()
         if meta is None or meta.get("fingerprint") != fingerprint:
             return False
+        if meta.get("plan", {}).get("mode") == "copy":
+            return artifacts.rows_path.exists()
+        # a learned table with nothing to learn has no model file to look for
         return meta.get("model_file") is None or artifacts.model_path.exists()
 
     def _context_columns(self, table: Table) -> list[str]:
