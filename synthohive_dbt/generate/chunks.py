@@ -18,6 +18,7 @@ import logging
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -30,6 +31,7 @@ from ..training.plan import foreign_key
 from .assignment import SecondaryAssigner
 from .constraints import row_predicate
 from .frames import ChunkCaster
+from .hierarchy import hierarchy_chunks
 from .keys import KeySequence, KeySpec, within_group_sequence
 from .parents import KeyTable, count_rows, load_keys, require_table, stream_parent
 from .trained import TrainedTable
@@ -52,6 +54,7 @@ class _Chunk:
     values: pd.DataFrame
     parent_pos: np.ndarray | None = None
     parent_keys: dict[str, pa.Array] | None = None
+    preset: dict[str, Any] | None = None  # key columns already made (a hierarchy's)
 
 
 def chunk_rng(seed: int, table: str, chunk: int) -> np.random.Generator:
@@ -80,6 +83,7 @@ class TableStream:
         self.seed = int(seed)
         self.caster = ChunkCaster(self.table)
         self.predicate = row_predicate(self.table, trained.model_columns)
+        self.fixed = trained.fixed
         self.sequences = {
             c: KeySequence(KeySpec.from_dict(trained.key_specs.get(c, {"shape": "integer"})))
             for c in self.plan.sequence_columns
@@ -100,9 +104,10 @@ class TableStream:
     def batches(self) -> Iterator[pa.RecordBatch]:
         """The table's rows as record batches of the declared schema."""
         for fk in self.table.foreign_keys:
-            require_table(self.adapter, fk.parent, self.table.name)
+            if fk.parent != self.table.name:
+                require_table(self.adapter, fk.parent, self.table.name)
         self._prepare_secondaries()
-        chunks = self._child_chunks() if self.trained.primary else self._root_chunks()
+        chunks = self._chunks()
         for chunk in chunks:
             frame = self._finish(chunk)
             self.chunks += 1
@@ -116,6 +121,11 @@ class TableStream:
                 self.trained.synth.settings.max_resample_rounds,
                 self.clipped.summary(),
             )
+
+    def _chunks(self) -> Iterator[_Chunk]:
+        if self.trained.hierarchy is not None:
+            return hierarchy_chunks(self)
+        return self._child_chunks() if self.trained.primary else self._root_chunks()
 
     def _root_chunks(self) -> Iterator[_Chunk]:
         total = int(self.rows or 0)
@@ -181,8 +191,10 @@ class TableStream:
 
     def _draw(self, n: int, context: pd.DataFrame | None, rng: np.random.Generator) -> pd.DataFrame:
         seed = int(rng.integers(0, 2**31 - 1))
+        if self.trained.synth is None:  # nothing to learn: fixed values only
+            return self.fixed.fill(pd.DataFrame(index=range(n)), n)
         frame = self.trained.synth.sample(n, context=context, seed=seed, clip_tally=self.clipped)
-        return frame.reset_index(drop=True)
+        return self.fixed.fill(frame, n)
 
     def _empty_values(self) -> pd.DataFrame:
         return pd.DataFrame({c: pd.Series(dtype=object) for c in self.trained.model_columns})
@@ -232,8 +244,12 @@ class TableStream:
         return frame[self.table.column_names]
 
     def _add_sequences(self, frame: pd.DataFrame, chunk: _Chunk, rng: np.random.Generator) -> None:
+        preset = chunk.preset or {}
         for column, sequence in self.sequences.items():
-            frame[column] = sequence.take(len(frame), rng)
+            if column not in preset:
+                frame[column] = sequence.take(len(frame), rng)
+        for column, values in preset.items():
+            frame[column] = np.asarray(values)
         if self.plan.group_sequence_columns and chunk.parent_pos is not None:
             numbering = _numbering(chunk.parent_pos)
             for column in self.plan.group_sequence_columns:

@@ -262,13 +262,21 @@ def _warn_child_rows(manifest: Manifest, selected: list[Table], rows: Mapping[st
                 hint="known tables: " + ", ".join(sorted(manifest.tables)),
             )
     for table in selected:
-        if table.name in rows and table.foreign_keys:
+        if table.name in rows and _sized_by_parent(table):
             logger.warning(
                 "%s: rows=%s ignored; a child table's size follows its parent "
                 "and the child-count model",
                 table.name,
                 rows[table.name],
             )
+
+
+def _sized_by_parent(table: Table) -> bool:
+    """True for a child table: its parent decides its rows (a hierarchy decides its own)."""
+    from ..project.hierarchies import hierarchy_fk
+
+    parents = [fk for fk in table.foreign_keys if fk.parent != table.name]
+    return bool(parents) and hierarchy_fk(table) is None
 
 
 def _has_snapshot(manifest: Manifest, table: Table) -> bool:

@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING, Any
 from ..errors import ArtifactError, PrivacyError
 from ..training.artifacts import TableArtifacts
 from ..training.plan import TablePlan
+from .fixed import FixedValues
+from .hierarchy import HierarchyModel
 from .linkage import ChildCountModel
 from .secondary import SecondaryLinkModel
 
@@ -42,6 +44,7 @@ class TrainedTable:
     primary: PrimaryLink | None
     secondary: dict[str, SecondaryLinkModel]
     key_specs: dict[str, dict[str, Any]]
+    hierarchy: HierarchyModel | None = None  # a self-reference's forest shape
 
     @property
     def source_rows(self) -> int:
@@ -50,6 +53,11 @@ class TrainedTable:
     @property
     def model_columns(self) -> list[str]:
         return list(self.meta.get("model_columns", []))
+
+    @property
+    def fixed(self) -> FixedValues:
+        """The model columns that hold one value (see :mod:`.fixed`)."""
+        return FixedValues.from_dict(self.meta.get("fixed_values"))
 
 
 def load_trained(manifest: Manifest, table: Table) -> TrainedTable:
@@ -62,7 +70,8 @@ def load_trained(manifest: Manifest, table: Table) -> TrainedTable:
     from ..privacy import PiiPlan
     from ..synth import TableSynthesizer
 
-    synth = TableSynthesizer.load(artifacts.model_path)
+    # a table with nothing to learn has no model (meta.json names no model file)
+    synth = TableSynthesizer.load(artifacts.model_path) if meta.get("model_file") else None
     try:
         pii_plan = PiiPlan.from_dict(artifacts.read_json(artifacts.pii_plan_path))
     except PrivacyError as exc:
@@ -78,6 +87,15 @@ def load_trained(manifest: Manifest, table: Table) -> TrainedTable:
         name: SecondaryLinkModel.from_dict(doc)
         for name, doc in linkage.get("secondary", {}).items()
     }
+    hierarchy = HierarchyModel.from_dict(linkage["hierarchy"]) if linkage.get("hierarchy") else None
     return TrainedTable(
-        table, meta, plan, synth, pii_plan, primary, secondary, dict(linkage.get("keys", {}))
+        table,
+        meta,
+        plan,
+        synth,
+        pii_plan,
+        primary,
+        secondary,
+        dict(linkage.get("keys", {})),
+        hierarchy,
     )

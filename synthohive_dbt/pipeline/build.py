@@ -90,7 +90,8 @@ def _train(
         text = f"{_TRAIN_WORD[result.status]} {result.name}"
         if result.status in ("trained", "resumed"):
             score = f", fidelity {result.best_score:.3f}" if result.best_score is not None else ""
-            text += f" ({result.rows} rows, {result.epochs} epochs{score})"
+            fit = f"{result.epochs} epochs{score}" if result.epochs else result.message or "0 epochs"
+            text += f" ({result.rows} rows, {fit})"
         message = str(result.error) if result.error is not None else (result.message or None)
         report.record(index, result.name, _TRAIN_STATUS[result.status], text,  # type: ignore[arg-type]
                       time.perf_counter() - began, message=message)  # fmt: skip

@@ -39,6 +39,7 @@ from .files import (
     spark_target_of,
 )
 from .graph import topological_order
+from .hierarchies import check_self_references
 from .jinja import RenderedModel, render_model
 from .keys import (
     check_context_columns,
@@ -366,6 +367,7 @@ def _build_tables(
     )
     check_context_columns(tables, declared)
     check_pii_on_keys(tables, declared)
+    check_self_references(tables, declared)
     return tables
 
 

@@ -116,6 +116,16 @@ def run_distributed(
     require_pyspark("generating on a spark target", GenerationError)
     started = time.perf_counter()
     trained = _learned(manifest, table)
+    if trained.hierarchy is not None:
+        # a forest is grown whole, level by level: it does not split into parts
+        if local_fallback:
+            log.info("%s: a hierarchy is generated on the driver, not in parts", table.name)
+            return None
+        raise GenerationError(
+            f"cannot generate hierarchy {table.name} in parts on Spark",
+            table=table.name,
+            hint="generate it with the local path (generate_project falls back by itself)",
+        )
     spark = adapter.spark
     for fk in table.foreign_keys:
         require_table(adapter, fk.parent, table.name)
@@ -146,7 +156,7 @@ def run_distributed(
 
 def _learned(manifest: Manifest, table: Table) -> TrainedTable:
     trained = load_trained(manifest, table)
-    if trained.plan.mode != "learn" or trained.synth is None:
+    if trained.plan.mode != "learn":
         raise GenerationError(
             f"{table.name} is a copy table; it is copied, not generated",
             table=table.name,

@@ -164,6 +164,13 @@ class TableSynthesizer:
         rng = np.random.default_rng([self.seed, 1])
         self.column_kinds = resolve_kinds(data, column_kinds)
         self.transformer = DataTransformer.fit(data, self.column_kinds, settings, rng, device)
+        if self.transformer.data_dim == 0:
+            # every column all null or of one value: the generator would output nothing
+            raise TrainingError(
+                "nothing to learn: every column is null throughout or holds one value",
+                hint="such columns need no model; drop them from the frame and fill their "
+                "one value in after sampling (the shive pipeline does this itself)",
+            )
         self.context_transformer = None
         if context is not None:
             self.context_kinds = resolve_kinds(context, context_kinds, "context column")

@@ -19,12 +19,14 @@ import pandas as pd
 
 from ..errors import TrainingError
 from ..generate.frames import arrow_to_frame, query_arrow
+from ..generate.hierarchy import DEPTH
 from ..generate.keys import learn_key_spec
 from ..generate.linkage import ChildCountModel
 from ..generate.secondary import SecondaryLinkModel
 from ..profiling.relations import parent_relation_sql, training_relation_sql
 from ..profiling.sql import any_null, col, keys_equal, quote_ident
 from ..project.model import ForeignKey, Manifest, Table
+from .hierarchy import fit_hierarchy
 from .plan import TablePlan, foreign_key
 from .reading import seeded_order
 
@@ -76,6 +78,13 @@ def fit_linkage(
             "counts": model.to_dict(),
             "null_rate": reader.null_rate(fk),
         }
+    if plan.hierarchy_fk:
+        family = table.synth.extra.get("count_model") or "empirical"
+        fk = foreign_key(table, plan.hierarchy_fk)
+        attrs = [c for c in plan.context_columns if c != DEPTH]
+        doc["hierarchy"] = fit_hierarchy(
+            con, manifest, table, fk, attrs=attrs, seed=seed, family=family
+        )
     for name in plan.secondary_fks:
         fk = foreign_key(table, name)
         attrs = context_for.get(fk.parent, [])

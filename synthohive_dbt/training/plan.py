@@ -16,6 +16,11 @@ the parent's non-key, non-PII columns (``synth.context_columns`` overrides), and
 row count follows the primary parent (one draw of the child-count model per parent
 row). Every other foreign key is *secondary*.
 
+A table that references itself (``manager_id -> employee_id``) is a *hierarchy*: it has
+no primary parent, its rows are grown as a forest (:mod:`..generate.hierarchy`), its
+context is its own parent row's attributes plus the row's depth, and all its other
+foreign keys are secondary.
+
 The plan is computed at training time and stored in ``meta.json``, so generation uses
 exactly the split the model was trained with.
 """
@@ -25,8 +30,9 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from ..errors import TrainingError, known_names_hint
+from ..errors import ProjectError, TrainingError, known_names_hint
 from ..generate.keys import is_integer_type
+from ..project.hierarchies import hierarchy_fk
 from ..project.model import ForeignKey, Manifest, Table
 
 #: column kinds that can condition a child model (free text cannot)
@@ -45,9 +51,14 @@ class TablePlan:
     sequence_columns: list[str] = field(default_factory=list)  # fresh unique values
     group_sequence_columns: list[str] = field(default_factory=list)  # 1..k per parent
     key_columns: list[str] = field(default_factory=list)  # everything the model never sees
+    hierarchy_fk: str | None = None  # ForeignKey.name of a self-reference: a forest
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        data = asdict(self)
+        if data["hierarchy_fk"] is None:
+            # left out when unset, so plans (and fingerprints) of other tables are as before
+            del data["hierarchy_fk"]
+        return data
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> TablePlan:
@@ -72,14 +83,17 @@ def plan_table(
         _require_copied_parents(manifest, table)
         return TablePlan(table.name, "copy", key_columns=list(table.column_names))
     fks = [fk for fk in table.foreign_keys if fk.parent != table.name]
-    _reject_self_references(table)
-    primary = choose_primary_fk(table, fks)
+    hierarchy = _hierarchy(table)
+    # a hierarchy's rows come from its forest: every other parent is a secondary one
+    primary = None if hierarchy else choose_primary_fk(table, fks)
     fk_columns = {c for fk in fks for c in fk.columns}
     sequence, grouped = _generated_key_columns(table, primary, fk_columns)
-    keys = list(dict.fromkeys([*table.primary_key, *sorted(fk_columns), *sequence]))
+    own = list(hierarchy.columns) if hierarchy else []
+    keys = list(dict.fromkeys([*table.primary_key, *sorted(fk_columns), *own, *sequence]))
     return TablePlan(
         table=table.name,
         mode="learn",
+        hierarchy_fk=hierarchy.name if hierarchy else None,
         primary_fk=primary.name if primary else None,
         context_columns=list(context_columns or []),
         secondary_fks=[fk.name for fk in fks if primary is None or fk.name != primary.name],
@@ -145,16 +159,21 @@ def _generated_key_columns(
     return sequence, grouped
 
 
-def _reject_self_references(table: Table) -> None:
-    for fk in table.foreign_keys:
-        if fk.parent == table.name:
+def _hierarchy(table: Table) -> ForeignKey | None:
+    """The self-reference ``table`` is generated as a forest by; shapes the forest
+    cannot reproduce are refused when the project loads (:mod:`..project.hierarchies`),
+    and again here for a manifest built by other means."""
+    from ..project.hierarchies import check_self_references
+
+    fk = hierarchy_fk(table)
+    if fk is not None:
+        try:
+            check_self_references({table.name: table}, {})
+        except ProjectError as exc:
             raise TrainingError(
-                f"foreign key {fk.name} of {table.name} references its own table",
-                table=table.name,
-                column=fk.columns[0],
-                hint="self-references (hierarchies) are not generated yet; drop the "
-                "constraint or model the hierarchy as a separate table",
-            )
+                exc.message, table=table.name, column=fk.columns[0], hint=exc.hint
+            ) from exc
+    return fk
 
 
 def _require_copied_parents(manifest: Manifest, table: Table) -> None:

@@ -14,30 +14,37 @@ import pandas as pd
 
 from ..errors import TrainingError
 from ..generate.frames import arrow_to_frame, query_arrow
+from ..generate.hierarchy import DEPTH
 from ..profiling.relations import parent_relation_sql, training_relation_sql
 from ..profiling.sql import col, keys_equal, quote_ident
 from ..project.model import Manifest, Table
+from .hierarchy import hierarchy_join
 from .plan import TablePlan, foreign_key
 
 logger = logging.getLogger(__name__)
 
 _CTX = "__shive_ctx_"
+_ROW = "__shive_row"
 
 
 def read_training_rows(
     con: duckdb.DuckDBPyConnection, manifest: Manifest, table: Table, plan: TablePlan, *, seed: int
 ) -> tuple[pd.DataFrame, pd.DataFrame | None]:
-    """(the child's non-key columns, PII included; the parent context or None), row-aligned."""
+    """(the child's non-key columns, PII included; the parent context or None), row-aligned.
+
+    A table of keys only gives a frame of its rows with no columns.
+    """
     values = [c for c in table.column_names if c not in plan.key_columns]
-    if not values:
-        raise TrainingError(
-            f"{table.name} has no columns left to learn: every column is a key",
-            table=table.name,
-            hint="declare it `synth: {mode: copy}`, or add non-key columns",
-        )
-    selected = [col("c", v) for v in values]
+    # a table of keys only still has rows (and a parent context) to read: one per row
+    selected = [col("c", v) for v in values] or [f"1 AS {quote_ident(_ROW)}"]
     join = ""
-    if plan.primary_fk and plan.context_columns:
+    if plan.hierarchy_fk:
+        # a hierarchy's context: its parent row's attributes and its own depth
+        attrs = [c for c in plan.context_columns if c != DEPTH]
+        fk = foreign_key(table, plan.hierarchy_fk)
+        items, join = hierarchy_join(manifest, table, fk, attrs, _CTX)
+        selected += items
+    elif plan.primary_fk and plan.context_columns:
         fk = foreign_key(table, plan.primary_fk)
         parent = parent_relation_sql(manifest, table.name, fk)
         selected += [f"{col('p', c)} AS {quote_ident(_CTX + c)}" for c in plan.context_columns]
@@ -49,7 +56,7 @@ def read_training_rows(
     )
     frame = _read(con, sql, table)
     context = None
-    if join:
+    if join and plan.context_columns:
         context = frame[[_CTX + c for c in plan.context_columns]]
         context = context.rename(columns=lambda c: c[len(_CTX) :]).reset_index(drop=True)
     return frame[values].reset_index(drop=True), context

@@ -32,6 +32,8 @@ import duckdb
 from ..errors import ShiveError
 from ..faults import fault_point
 from ..generate.constraints import check_bounds
+from ..generate.fixed import FixedValues
+from ..generate.hierarchy import DEPTH
 from ..profiling.relations import training_relation_sql
 from ..project.model import Manifest, Table
 from .artifacts import ARTIFACT_FORMAT_VERSION, TableArtifacts
@@ -222,8 +224,10 @@ class _Run:
 
         frame, context = read_training_rows(self.con, self.manifest, table, plan, seed=seed)
         frame, pii_plan = apply_pii(frame, table, seed=seed)
+        fixed, learnable = FixedValues.split(frame)
+        context = _informative_context(plan, context if learnable else None)
         request = FitRequest(
-            frame=frame,
+            frame=frame[learnable],
             context=context,
             settings=settings,
             seed=seed,
@@ -234,7 +238,7 @@ class _Run:
             checkpoint_every=table.synth.extra.get("checkpoint_every"),
             progress=self.progress,
         )
-        synth, resumed_from = fit_model(request, artifacts)
+        synth, resumed_from = fit_model(request, artifacts) if learnable else (None, 0)
         not_pii = [
             c
             for c in frame.columns
@@ -249,25 +253,35 @@ class _Run:
             context_for=self._link_attributes(table),
             seed=seed,
         )
-        synth.save(artifacts.model_path, training_state=False)  # atomic on its own
+        if synth is not None:
+            synth.save(artifacts.model_path, training_state=False)  # atomic on its own
+        else:
+            logger.info(
+                "%s: no column varies in the real data, so no model is trained; its "
+                "keys are generated and its other columns keep their one value",
+                table.name,
+            )
+            artifacts.model_path.unlink(missing_ok=True)
         artifacts.write_json(artifacts.pii_plan_path, pii_plan.to_dict())
         artifacts.write_json(artifacts.linkage_path, linkage)
         extra = {
             "training_rows": len(frame),
             "model_columns": list(frame.columns),
-            "epochs_trained": synth.epochs_trained,
-            "best_score": synth.best_score,
+            "fixed_values": fixed.to_dict(),
+            "epochs_trained": synth.epochs_trained if synth else 0,
+            "best_score": synth.best_score if synth else None,
         }
-        self._write_meta(artifacts, table, plan, inputs, fingerprint, extra)
+        self._write_meta(artifacts, table, plan, inputs, fingerprint, extra, model=synth is not None)
         artifacts.clear_checkpoint()
         status: TrainStatus = "resumed" if resumed_from else "trained"
         return TableTrainResult(
             table.name,
             status,
             rows=len(frame),
-            epochs=synth.epochs_trained,
+            epochs=synth.epochs_trained if synth else 0,
             resumed_from=resumed_from,
-            best_score=synth.best_score,
+            best_score=synth.best_score if synth else None,
+            message="" if synth else "no model: no column varies in the real data",
             fingerprint=fingerprint,
             artifact_dir=str(artifacts.dir),
         )
@@ -293,13 +307,17 @@ class _Run:
             return False
         if meta.get("plan", {}).get("mode") == "copy":
             return artifacts.rows_path.exists()
-        return artifacts.model_path.exists()
+        # a learned table with nothing to learn has no model file to look for
+        return meta.get("model_file") is None or artifacts.model_path.exists()
 
     def _context_columns(self, table: Table) -> list[str]:
         """The primary parent's columns the child is conditioned on."""
         if table.synth.mode == "copy" or not table.foreign_keys:
             return []
         probe = plan_table(self.manifest, table)
+        if probe.hierarchy_fk:  # its own parent row's attributes, and its depth
+            own = self._safe_attributes(table, table.synth.context_columns, child=table.name)
+            return [*own, DEPTH]
         if probe.primary_fk is None:
             return []
         parent = self.manifest.tables[foreign_key(table, probe.primary_fk).parent]
@@ -326,6 +344,8 @@ class _Run:
         }
 
     def _context_kinds(self, table: Table, plan: TablePlan) -> dict[str, str] | None:
+        if plan.hierarchy_fk and plan.context_columns:
+            return {c: "categorical" if c == DEPTH else table.column(c).kind for c in plan.context_columns}
         if not plan.primary_fk or not plan.context_columns:
             return None
         parent = self.manifest.tables[foreign_key(table, plan.primary_fk).parent]
@@ -357,6 +377,8 @@ class _Run:
         inputs: dict[str, Any],
         fingerprint: str,
         extra: dict[str, Any],
+        *,
+        model: bool = False,
     ) -> None:
         meta = {
             "format_version": ARTIFACT_FORMAT_VERSION,
@@ -366,7 +388,19 @@ class _Run:
             "plan": plan.to_dict(),
             "source_rows": inputs["data"]["rows"],
             "trained_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-            "model_file": artifacts.MODEL_FILE if plan.mode == "learn" else None,
+            "model_file": artifacts.MODEL_FILE if model else None,
             **extra,
         }
         artifacts.write_json(artifacts.meta_path, meta)
+
+
+def _informative_context(plan: TablePlan, context: Any) -> Any:
+    """The parent context without columns that hold one value in every row (a parent of
+    one row has only such columns): they tell the model nothing. ``plan`` is narrowed to
+    the columns kept, so generation reads and passes exactly those."""
+    if context is None:
+        plan.context_columns = []
+        return None
+    _, kept = FixedValues.split(context)
+    plan.context_columns = [c for c in plan.context_columns if c in kept]
+    return context[plan.context_columns] if plan.context_columns else None

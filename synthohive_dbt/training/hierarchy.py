@@ -1,0 +1,197 @@
+"""The real shape of a hierarchy (a self-referencing foreign key), read in DuckDB.
+
+Every row's *depth* is its distance from a root: a row whose parent key is null (or
+names no row of the training relation) is a root at depth 0, its children are at
+depth 1, and so on, computed by one recursive query. Rows no root reaches (a cycle in
+the real data, or a row that is its own parent) cannot be reproduced without a cycle;
+they are left out of training, with a warning.
+
+From the depths come the hierarchy's shape, stored in ``linkage.json``: the share of
+roots, and per depth the distribution of children per node (leaves included), which
+is what generation grows its forest from (:mod:`synthohive_dbt.generate.hierarchy`).
+The training rows of a hierarchy carry, as their context, the parent row's attributes
+(null for a root) and their own depth.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import duckdb
+
+from ..errors import TrainingError
+from ..generate.frames import arrow_to_frame, query_arrow
+from ..generate.hierarchy import DEPTH, HierarchyModel, ParentRule
+from ..generate.linkage import CountDistribution
+from ..profiling.relations import training_relation_sql
+from ..profiling.sql import col, quote_ident
+from ..project.model import ForeignKey, Manifest, Table
+
+logger = logging.getLogger(__name__)
+
+#: deepest level the recursive query follows (a guard; real hierarchies are shallow)
+MAX_DEPTH = 256
+#: (row, parent) pairs read to find the attributes a row takes from its parent
+MAX_PAIRS = 200_000
+_KEY = "__shive_key"
+_COUNT = "__shive_n"
+
+
+def depth_relation_sql(manifest: Manifest, table: Table, fk: ForeignKey) -> str:
+    """``SELECT __shive_key, __shive_depth``: each reachable row's key and depth."""
+    rel = training_relation_sql(manifest, table.name)
+    key, parent = fk.parent_columns[0], fk.columns[0]
+    k, d = quote_ident(_KEY), quote_ident(DEPTH)
+    return (
+        f"WITH RECURSIVE __shive_rows AS ({rel}), "
+        f"__shive_tree({k}, {d}) AS ("
+        f"SELECT {col('c', key)}, 0 FROM __shive_rows AS c WHERE {col('c', parent)} IS NULL "
+        f"OR NOT EXISTS (SELECT 1 FROM __shive_rows AS p WHERE {col('p', key)} = {col('c', parent)}) "
+        f"UNION ALL SELECT {col('c', key)}, {col('t', DEPTH)} + 1 FROM __shive_rows AS c "
+        f"JOIN __shive_tree AS t ON {col('c', parent)} = {col('t', _KEY)} "
+        f"WHERE {col('t', DEPTH)} < {MAX_DEPTH}) "
+        f"SELECT {k}, min({d}) AS {d} FROM __shive_tree GROUP BY {k}"
+    )
+
+
+def hierarchy_join(
+    manifest: Manifest, table: Table, fk: ForeignKey, attrs: list[str], prefix: str
+) -> tuple[list[str], str]:
+    """(select items, join clauses) adding to the child alias ``c`` of a training read
+    its depth and its parent row's ``attrs`` (null for a root), named ``prefix + name``."""
+    rel = training_relation_sql(manifest, table.name)
+    key, parent = fk.parent_columns[0], fk.columns[0]
+    items = [f"{col('p', a)} AS {quote_ident(prefix + a)}" for a in attrs]
+    items.append(f"{col('d', DEPTH)} AS {quote_ident(prefix + DEPTH)}")
+    joins = (
+        f"JOIN ({depth_relation_sql(manifest, table, fk)}) AS d ON {col('c', key)} = {col('d', _KEY)} "
+        f"LEFT JOIN ({rel}) AS p ON {col('c', parent)} = {col('p', key)}"
+    )
+    return items, joins
+
+
+def fit_hierarchy(
+    con: duckdb.DuckDBPyConnection,
+    manifest: Manifest,
+    table: Table,
+    fk: ForeignKey,
+    *,
+    attrs: list[str],
+    seed: int,
+    family: str = "empirical",
+) -> dict[str, Any]:
+    """The ``hierarchy`` entry of ``linkage.json``: root share, children per depth, and
+    the rules by which a row's ``attrs`` follow its parent's."""
+    rel = training_relation_sql(manifest, table.name)
+    depths = depth_relation_sql(manifest, table, fk)
+    parent = fk.columns[0]
+    per_node = (
+        f"SELECT d.{quote_ident(DEPTH)} AS depth, count({col('c', parent)}) AS {quote_ident(_COUNT)} "
+        f"FROM ({depths}) AS d LEFT JOIN ({rel}) AS c ON {col('c', parent)} = {col('d', _KEY)} "
+        f"GROUP BY d.{quote_ident(_KEY)}, d.{quote_ident(DEPTH)}"
+    )
+    histogram = _rows(
+        con,
+        f"SELECT depth, {quote_ident(_COUNT)}, count(*) FROM ({per_node}) GROUP BY ALL ORDER BY ALL",
+        table,
+        "count the children of each node",
+    )
+    total = _rows(con, f"SELECT count(*) FROM ({rel})", table, "count the rows")[0][0]
+    children: dict[int, dict[int, int]] = {}
+    for depth, count, freq in histogram:
+        children.setdefault(int(depth), {})[int(count)] = int(freq)
+    reached = sum(sum(h.values()) for h in children.values())
+    roots = sum(children.get(0, {}).values())
+    if total > reached:
+        logger.warning(
+            "%s: %d of %d rows are reached from no root through %s (a cycle in the real "
+            "data); they are left out of training",
+            table.name,
+            total - reached,
+            total,
+            fk.columns[0],
+        )
+    model = HierarchyModel(
+        fk=fk.name,
+        root_share=roots / reached if reached else 1.0,
+        children={d: CountDistribution(h) for d, h in children.items()},
+        family=family,
+        rules=_parent_rules(con, manifest, table, fk, attrs, seed),
+    )
+    logger.debug("%s: hierarchy %s", table.name, model.to_dict())
+    return model.to_dict()
+
+
+def _parent_rules(
+    con: duckdb.DuckDBPyConnection,
+    manifest: Manifest,
+    table: Table,
+    fk: ForeignKey,
+    attrs: list[str],
+    seed: int,
+) -> list[ParentRule]:
+    """The attributes a row takes from its parent (see :class:`ParentRule`), from a
+    seeded sample of (row, parent) pairs."""
+    if not attrs:
+        return []
+    rel = training_relation_sql(manifest, table.name)
+    key, parent = fk.parent_columns[0], fk.columns[0]
+    items = [f"{col('c', a)} AS {quote_ident('c_' + a)}" for a in attrs]
+    items += [f"{col('p', a)} AS {quote_ident('p_' + a)}" for a in attrs]
+    sql = (
+        f"SELECT {', '.join(items)} FROM ({rel}) AS c JOIN ({rel}) AS p "
+        f"ON {col('c', parent)} = {col('p', key)} "
+        f"ORDER BY hash({col('c', key)}, {int(seed)}) LIMIT {MAX_PAIRS}"
+    )
+    pairs = _read(con, sql, table)
+    roots = _read(con, _roots_sql(manifest, table, fk, attrs, seed), table)
+    rules = []
+    for name in attrs:
+        kind = table.column(name).kind
+        for rule in (
+            ParentRule.fit(name, kind, pairs["c_" + name], pairs["p_" + name]),
+            ParentRule.fit_roots(name, roots[name]),
+        ):
+            if rule is not None:
+                logger.info("%s: %s", table.name, rule.describe())
+                rules.append(rule)
+    return rules
+
+
+def _roots_sql(
+    manifest: Manifest, table: Table, fk: ForeignKey, attrs: list[str], seed: int
+) -> str:
+    rel = training_relation_sql(manifest, table.name)
+    key = fk.parent_columns[0]
+    return (
+        f"SELECT {', '.join(col('c', a) for a in attrs)} FROM ({rel}) AS c "
+        f"JOIN ({depth_relation_sql(manifest, table, fk)}) AS d ON {col('c', key)} = {col('d', _KEY)} "
+        f"WHERE {col('d', DEPTH)} = 0 ORDER BY hash({col('c', key)}, {int(seed)}) LIMIT {MAX_PAIRS}"
+    )
+
+
+def _read(con: duckdb.DuckDBPyConnection, sql: str, table: Table) -> Any:
+    logger.debug("%s: hierarchy rows\n%s", table.name, sql)
+    try:
+        return arrow_to_frame(query_arrow(con, sql))
+    except duckdb.Error as exc:
+        raise TrainingError(
+            f"could not read the rows of hierarchy {table.name}: {str(exc).splitlines()[0]}",
+            table=table.name,
+            hint="run `shive validate` and `shive profile` to check the model and its keys",
+        ) from exc
+
+
+def _rows(
+    con: duckdb.DuckDBPyConnection, sql: str, table: Table, what: str
+) -> list[tuple[Any, ...]]:
+    logger.debug("%s: %s\n%s", table.name, what, sql)
+    try:
+        return con.execute(sql).fetchall()
+    except duckdb.Error as exc:
+        raise TrainingError(
+            f"could not {what} of hierarchy {table.name}: {str(exc).splitlines()[0]}",
+            table=table.name,
+            hint="run `shive validate` and `shive profile` to check the model and its keys",
+        ) from exc
