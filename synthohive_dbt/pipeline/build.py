@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from ..log import RunReport, event
-from .checks import load_profile_for, open_target
+from .checks import load_profile_for, open_target, protect_from_profile
 
 if TYPE_CHECKING:
     from ..generate.orchestrator import TableGenResult
@@ -96,6 +96,7 @@ def generate_step(
     from ..generate import build_derived, generate_project
 
     options = options or GenerateOptions()
+    protect_from_profile(manifest)
     synth = [t for t in tables if manifest.tables[t].materialized == "synth"]
     derived = [t for t in tables if manifest.tables[t].materialized == "derived"]
     own = report is None

@@ -187,6 +187,17 @@ class PrivacySettings(StrictModel):
         "SHIVE_PII_SECRET", description="env var with the HMAC key for action: hash"
     )
     locale: str | None = Field(None, description="default faker locale for action: fake")
+    undeclared: Literal["protect", "error", "warn"] = Field(
+        "protect",
+        description="undeclared columns that detection flags: protect (fake or drop them as "
+        "their kind calls for), error (stop until they are declared) or warn (train on them)",
+    )
+    min_count: int = Field(
+        5,
+        ge=1,
+        description="a category seen fewer times in the real data is rare: it never appears "
+        "verbatim in an output or artifact (a generated stand-in of the same shape does)",
+    )
 
 
 class ProjectConfig(StrictModel):

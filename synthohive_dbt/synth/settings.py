@@ -58,6 +58,15 @@ class SynthSettings(BaseModel):
         100, ge=2, description="categories kept per column; rarer values share one bucket"
     )
     rare_pool_size: int = Field(1000, ge=1, description="bucketed values kept to sample from")
+    min_count: int = Field(
+        5, ge=1,
+        description="a category seen fewer times is rare: sampled as a generated stand-in of "
+        "its shape, never as it is (privacy.min_count); 1 keeps every value",
+    )
+    raw_columns: tuple[str, ...] = Field(
+        (),
+        description="columns whose rare values are kept as they are (pii: {action: keep})",
+    )
     # ---- fidelity checkpoints and early stopping -----------------------------------------
     eval_every: int | None = Field(
         None, ge=1, description="epochs between fidelity checks; None: about every 25 steps"

@@ -33,6 +33,7 @@ from ..errors import ShiveError
 from ..generate.constraints import check_bounds
 from ..profiling.relations import training_relation_sql
 from ..project.model import Manifest, Table
+from ..project.pii_scan import privacy_min_count
 from .artifacts import ARTIFACT_FORMAT_VERSION, TableArtifacts
 from .fingerprint import data_fingerprint, digest, table_inputs
 from .fitting import FitRequest, fit_model
@@ -141,12 +142,17 @@ def table_seed(seed: int, table: Table) -> int:
     return int.from_bytes(raw[:4], "little")
 
 
-def synth_settings(table: Table) -> Any:
-    """The table's CTGAN settings (``config.synth`` minus the pipeline's own keys)."""
+def synth_settings(table: Table, *, min_count: int | None = None) -> Any:
+    """The table's CTGAN settings (``config.synth`` minus the pipeline's own keys), with
+    the project's rare-value threshold (``privacy.min_count``) and the ``keep`` columns."""
     from ..synth import SynthSettings
 
     values = {"epochs": table.synth.epochs, "batch_size": table.synth.batch_size}
     values.update({k: v for k, v in table.synth.extra.items() if k not in _PIPELINE_KEYS})
+    values["min_count"] = min_count
+    values["raw_columns"] = tuple(
+        c.name for c in table.columns if c.pii is not None and c.pii.action == "keep"
+    )
     return SynthSettings.from_mapping(values)
 
 
@@ -175,7 +181,11 @@ class _Run:
     def train(self, table: Table) -> TableTrainResult:
         artifacts = TableArtifacts(self.manifest.target_path, table.name)
         plan = plan_table(self.manifest, table, self._context_columns(table))
-        settings = synth_settings(table) if plan.mode == "learn" else None
+        settings = (
+            synth_settings(table, min_count=privacy_min_count(self.manifest))
+            if plan.mode == "learn"
+            else None
+        )
         seed = table_seed(self.seed, table)
         inputs = table_inputs(
             table,

@@ -1,0 +1,129 @@
+"""Rare values and their stand-ins: no value copied that identifies a row.
+
+A category seen fewer than ``min_count`` times in the real data (``privacy.min_count``
+in ``shive_project.yml``, :data:`DEFAULT_MIN_COUNT` by default) can point at one person:
+a member code, an order reference, a note. Such a value never appears verbatim in an
+output or an artifact. Where a model would sample it back, it samples a *stand-in*
+instead (:func:`standins`): a generated value of the same shape, with the same length,
+the same character class at every position (digit, upper- or lower-case letter) and the
+same separators, keeping only a prefix that at least ``min_count`` distinct real values
+share (``MB-`` of ``MB-48213-X``): a prefix that many values have identifies none. A
+stand-in never equals a real value; a frequent value (a city, a status) is kept as it is.
+
+Near-unique text columns (every value rare) come out as stand-ins entirely.
+"""
+
+from __future__ import annotations
+
+import string
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+#: a category seen fewer times than this is rare (the default of ``privacy.min_count``)
+DEFAULT_MIN_COUNT = 5
+#: longest shared prefix looked for
+_MAX_PREFIX = 24
+#: draws of one stand-in before its shape is given up as too small to avoid real values
+_TRIES = 20
+_DIGITS = np.array(list(string.digits))
+_UPPER = np.array(list(string.ascii_uppercase))
+_LOWER = np.array(list(string.ascii_lowercase))
+
+
+def rare_mask(counts: pd.Series, min_count: int) -> pd.Series:
+    """True for the categories of ``counts`` (value -> rows) seen fewer than ``min_count`` times."""
+    return counts < int(min_count)
+
+
+def can_stand_in(value: Any) -> bool:
+    """Values a stand-in can replace: text and integers (not booleans, floats or dates)."""
+    if isinstance(value, (bool, np.bool_)):
+        return False
+    return isinstance(value, (str, int, np.integer))
+
+
+def shared_prefixes(values: Iterable[str], min_count: int) -> dict[str, int]:
+    """Per distinct value, the length of its longest proper prefix that at least
+    ``min_count`` distinct values share (0 when none does)."""
+    distinct = pd.Series(sorted(set(values)), dtype=object)
+    keep = np.zeros(len(distinct), dtype=np.int64)
+    if len(distinct) < min_count:
+        return dict(zip(distinct, keep.tolist()))
+    lengths = distinct.str.len().to_numpy()
+    for size in range(1, min(int(lengths.max()), _MAX_PREFIX) + 1):
+        prefix = distinct.str.slice(0, size)
+        shared = prefix.map(prefix.value_counts()).to_numpy() >= min_count
+        keep = np.where(shared & (lengths > size), size, keep)
+    return dict(zip(distinct, keep.tolist()))
+
+
+def standins(
+    values: Sequence[Any],
+    *,
+    real: Iterable[Any],
+    rng: np.random.Generator,
+    min_count: int = DEFAULT_MIN_COUNT,
+) -> list[Any]:
+    """One stand-in per value of ``values`` (the rare ones), none equal to a value of ``real``.
+
+    ``real`` is every distinct value of the column; the prefixes kept are those shared by
+    ``min_count`` of them. Stand-ins are distinct from each other as far as their shape
+    allows. A value whose shape has no free stand-in left (a one-letter code whose every
+    letter is taken) gets None: the caller leaves it out.
+    """
+    taken = {_text(v) for v in real}
+    texts = [_text(v) for v in values]
+    prefixes = shared_prefixes([t for t in taken if t is not None], min_count)
+    out: list[Any] = []
+    for value, text in zip(values, texts):
+        number = isinstance(value, (int, np.integer))
+        drawn = None if text is None else _draw(text, prefixes.get(text, 0), taken, rng, number)
+        if drawn is not None:
+            taken.add(drawn)
+        out.append(None if drawn is None else _typed(drawn, value))
+    return out
+
+
+def _text(value: Any) -> str | None:
+    if isinstance(value, (bool, np.bool_)):
+        return None
+    if isinstance(value, (int, np.integer)):
+        return str(int(value))
+    return value if isinstance(value, str) else None
+
+
+def _draw(
+    text: str, keep: int, taken: set[str | None], rng: np.random.Generator, number: bool
+) -> str | None:
+    head, tail = text[:keep], text[keep:]
+    if not any(ch.isalnum() for ch in tail):
+        return None  # punctuation only: no shape to vary
+    for _ in range(_TRIES):
+        candidate = head + _fill(tail, rng)
+        digits = candidate.lstrip("-")
+        if number and len(digits) > 1 and digits[0] == "0":
+            continue  # an integer keeps its number of digits
+        if candidate not in taken:
+            return candidate
+    return None
+
+
+def _fill(tail: str, rng: np.random.Generator) -> str:
+    """``tail`` with every digit and letter redrawn from its own class; the rest kept."""
+    chars = np.array(list(tail), dtype=object)
+    for alphabet, pick in (
+        (_DIGITS, [ch.isdigit() for ch in tail]),
+        (_UPPER, [ch.isalpha() and ch.isupper() for ch in tail]),
+        (_LOWER, [ch.isalpha() and not ch.isupper() for ch in tail]),
+    ):
+        where = np.flatnonzero(pick)
+        if len(where):
+            chars[where] = rng.choice(alphabet, size=len(where))
+    return "".join(chars)
+
+
+def _typed(text: str, like: Any) -> Any:
+    return int(text) if isinstance(like, (int, np.integer)) else text
