@@ -127,3 +127,25 @@ def _fill(tail: str, rng: np.random.Generator) -> str:
 
 def _typed(text: str, like: Any) -> Any:
     return int(text) if isinstance(like, (int, np.integer)) else text
+
+
+def rare_rows_as_standins(
+    series: pd.Series, frequent: set[Any], *, rng: np.random.Generator
+) -> pd.Series:
+    """``series`` with every value outside ``frequent`` (text or integer, not null)
+    replaced by a stand-in of its own, distinct per row.
+
+    For a child's view of its parent (the context columns): a parent value repeats once
+    per child, so its count among the child rows says nothing about how rare it is among
+    parents. ``frequent`` is the set counted on the parent; a value outside it appears
+    once per row here, which makes it rare to the model too.
+    """
+    values = series.astype(object)
+    replace = values.notna().to_numpy() & ~values.isin(frequent).to_numpy()
+    replace &= values.map(can_stand_in).to_numpy(bool)
+    if not replace.any():
+        return series
+    drawn = standins(list(values[replace]), real=values.dropna().unique(), rng=rng, min_count=len(values) + 1)
+    out = values.copy()
+    out[replace] = drawn
+    return out

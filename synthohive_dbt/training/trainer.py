@@ -39,6 +39,7 @@ from .fingerprint import data_fingerprint, digest, table_inputs
 from .fitting import FitRequest, fit_model
 from .linking import fit_linkage
 from .plan import TablePlan, default_context_columns, foreign_key, plan_table
+from .rare import protect_rare_context
 from .reading import read_training_rows
 
 logger = logging.getLogger(__name__)
@@ -225,6 +226,7 @@ class _Run:
         from ..privacy import apply_pii
 
         frame, context = read_training_rows(self.con, self.manifest, table, plan, seed=seed)
+        context = protect_rare_context(self.con, self.manifest, table, plan, context, seed=seed)
         frame, pii_plan = apply_pii(frame, table, seed=seed)
         request = FitRequest(
             frame=frame,
