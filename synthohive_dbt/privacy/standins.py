@@ -5,8 +5,9 @@ in ``shive_project.yml``, :data:`DEFAULT_MIN_COUNT` by default) can point at one
 a member code, an order reference, a note. Such a value never appears verbatim in an
 output or an artifact. Where a model would sample it back, it samples a *stand-in*
 instead (:func:`standins`): a generated value of the same shape, with the same length,
-the same character class at every position (digit, upper- or lower-case letter) and the
-same separators, keeping only a prefix that at least ``min_count`` distinct real values
+the same character class at every position (digit, upper- or lower-case letter, drawn
+from the characters of that class the column uses, so hex stays hex) and the same
+separators, keeping only a prefix that at least ``min_count`` distinct real values
 share (``MB-`` of ``MB-48213-X``): a prefix that many values have identifies none. A
 stand-in never equals a real value; a frequent value (a city, a status) is kept as it is.
 
@@ -16,6 +17,7 @@ Near-unique text columns (every value rare) come out as stand-ins entirely.
 from __future__ import annotations
 
 import string
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -28,6 +30,8 @@ DEFAULT_MIN_COUNT = 5
 _MAX_PREFIX = 24
 #: draws of one stand-in before its shape is given up as too small to avoid real values
 _TRIES = 20
+#: occurrences per character of a class before the characters a column never uses are left out
+_EVIDENCE = 20
 _DIGITS = np.array(list(string.digits))
 _UPPER = np.array(list(string.ascii_uppercase))
 _LOWER = np.array(list(string.ascii_lowercase))
@@ -47,17 +51,34 @@ def can_stand_in(value: Any) -> bool:
 
 def shared_prefixes(values: Iterable[str], min_count: int) -> dict[str, int]:
     """Per distinct value, the length of its longest proper prefix that at least
-    ``min_count`` distinct values share (0 when none does)."""
+    ``min_count`` distinct values share, cut back to a segment boundary (0: none)."""
     distinct = pd.Series(sorted(set(values)), dtype=object)
     keep = np.zeros(len(distinct), dtype=np.int64)
     if len(distinct) < min_count:
-        return dict(zip(distinct, keep.tolist()))
+        return dict.fromkeys(distinct, 0)
     lengths = distinct.str.len().to_numpy()
     for size in range(1, min(int(lengths.max()), _MAX_PREFIX) + 1):
         prefix = distinct.str.slice(0, size)
         shared = prefix.map(prefix.value_counts()).to_numpy() >= min_count
+        if not shared.any():
+            break  # no longer prefix can be shared either
         keep = np.where(shared & (lengths > size), size, keep)
-    return dict(zip(distinct, keep.tolist()))
+    return {text: _boundary(text, size) for text, size in zip(distinct, keep.tolist())}
+
+
+def _boundary(text: str, size: int) -> int:
+    """``size`` cut back to where a segment of ``text`` ends (after a separator, or where
+    letters turn to digits): ``MB-`` of a shared ``MB-4821``, so a stand-in is not a
+    near-copy that differs from real values in its last characters only."""
+    for end in range(size, 0, -1):
+        before, after = text[end - 1], text[end] if end < len(text) else ""
+        if not before.isalnum() or (after and _klass(before) != _klass(after)):
+            return end
+    return 0
+
+
+def _klass(ch: str) -> str:
+    return "digit" if ch.isdigit() else "letter" if ch.isalpha() else "other"
 
 
 def standins(
@@ -76,11 +97,17 @@ def standins(
     """
     taken = {_text(v) for v in real}
     texts = [_text(v) for v in values]
-    prefixes = shared_prefixes([t for t in taken if t is not None], min_count)
+    known = [t for t in taken if t is not None]
+    prefixes = shared_prefixes(known, min_count)
+    alphabets = _alphabets(known)
     out: list[Any] = []
     for value, text in zip(values, texts):
         number = isinstance(value, (int, np.integer))
-        drawn = None if text is None else _draw(text, prefixes.get(text, 0), taken, rng, number)
+        drawn = (
+            None
+            if text is None
+            else _draw(text, prefixes.get(text, 0), taken, rng, number, alphabets)
+        )
         if drawn is not None:
             taken.add(drawn)
         out.append(None if drawn is None else _typed(drawn, value))
@@ -95,14 +122,33 @@ def _text(value: Any) -> str | None:
     return value if isinstance(value, str) else None
 
 
+def _alphabets(texts: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per class, the ASCII characters the column's values use, when they show the class
+    often enough (:data:`_EVIDENCE` times per character of it) for an unused character to
+    mean something: hex stays hex, ``A``-``F`` codes stay so; otherwise the whole class."""
+    counts = Counter("".join(texts))
+    out = []
+    for full in (_DIGITS, _UPPER, _LOWER):
+        seen = sorted(ch for ch in full.tolist() if counts[ch])
+        occurrences = sum(counts[ch] for ch in seen)
+        enough = occurrences >= _EVIDENCE * len(full) and seen
+        out.append(np.array(seen) if enough else full)
+    return out[0], out[1], out[2]
+
+
 def _draw(
-    text: str, keep: int, taken: set[str | None], rng: np.random.Generator, number: bool
+    text: str,
+    keep: int,
+    taken: set[str | None],
+    rng: np.random.Generator,
+    number: bool,
+    alphabets: tuple[np.ndarray, np.ndarray, np.ndarray],
 ) -> str | None:
     head, tail = text[:keep], text[keep:]
     if not any(ch.isalnum() for ch in tail):
         return None  # punctuation only: no shape to vary
     for _ in range(_TRIES):
-        candidate = head + _fill(tail, rng)
+        candidate = head + _fill(tail, rng, alphabets)
         digits = candidate.lstrip("-")
         if number and len(digits) > 1 and digits[0] == "0":
             continue  # an integer keeps its number of digits
@@ -111,13 +157,16 @@ def _draw(
     return None
 
 
-def _fill(tail: str, rng: np.random.Generator) -> str:
+def _fill(
+    tail: str, rng: np.random.Generator, alphabets: tuple[np.ndarray, np.ndarray, np.ndarray]
+) -> str:
     """``tail`` with every digit and letter redrawn from its own class; the rest kept."""
     chars = np.array(list(tail), dtype=object)
+    digits, upper, lower = alphabets
     for alphabet, pick in (
-        (_DIGITS, [ch.isdigit() for ch in tail]),
-        (_UPPER, [ch.isalpha() and ch.isupper() for ch in tail]),
-        (_LOWER, [ch.isalpha() and not ch.isupper() for ch in tail]),
+        (digits, [ch.isdigit() for ch in tail]),
+        (upper, [ch.isalpha() and ch.isupper() for ch in tail]),
+        (lower, [ch.isalpha() and not ch.isupper() for ch in tail]),
     ):
         where = np.flatnonzero(pick)
         if len(where):

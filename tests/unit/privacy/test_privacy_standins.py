@@ -93,3 +93,10 @@ def test_the_yaml_pins_the_decision_or_opts_out() -> None:
     pii = protection_for(_finding("name"), Column("full name", "VARCHAR", "categorical"), table="t")
     assert pin_yaml("full name", pii) == '- name: "full name"\n  config: {pii: {action: fake, kind: name}}'
     assert keep_yaml("notes") == "- name: notes\n  config: {pii: {action: keep}}"
+
+
+def test_stand_ins_draw_from_the_characters_the_column_uses() -> None:
+    rng = np.random.default_rng(2)
+    hashes = ["".join(rng.choice(list("0123456789abcdef"), 16)) for _ in range(200)]
+    out = standins(hashes, real=hashes, rng=np.random.default_rng(0))
+    assert all(re.fullmatch(r"[0-9a-f]{16}", v) for v in out) and not set(out) & set(hashes)
