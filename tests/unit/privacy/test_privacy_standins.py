@@ -58,7 +58,7 @@ def test_context_values_rare_among_parents_become_one_stand_in_per_row() -> None
     # "MB-1" is a parent value with many children: frequent here, rare among parents
     context = pd.Series(["MB-1"] * 6 + ["retail"] * 6 + [None], name="member")
     out = rare_rows_as_standins(context, {"retail"}, rng=np.random.default_rng(0))
-    assert list(out[6:12]) == ["retail"] * 6 and out.iloc[12] is None
+    assert list(out[6:12]) == ["retail"] * 6 and pd.isna(out.iloc[12])
     replaced = list(out[:6])
     assert "MB-1" not in replaced and len(set(replaced)) == 6
     assert all(re.fullmatch(r"[A-Z]{2}-\d", v) for v in replaced)
