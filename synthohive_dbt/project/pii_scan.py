@@ -254,6 +254,59 @@ def _log_protection(finding: PiiFinding, pii: PiiConfig, manifest: Manifest) -> 
     )
 
 
+# ---- rare values ---------------------------------------------------------------------------
+def log_rare_values(manifest: Manifest, con: duckdb.DuckDBPyConnection) -> int:
+    """Per learned text column (not a key, not PII), say when some of its values are rare:
+    ``run`` writes stand-ins of their shape instead (``privacy.min_count``). Returns how
+    many columns have rare values. Counts only, no value."""
+    k = privacy_min_count(manifest)
+    found = 0
+    for table in manifest.synth_tables():
+        if table.synth.mode == "copy":
+            continue  # copied as it is: the user's reference data
+        for name in _rare_candidates(table):
+            rare, rows, distinct = _rare_counts(con, table.name, name, k)
+            if not rare:
+                continue
+            found += 1
+            whole = " (all of them: the column is generated as stand-ins)" if rare == distinct else ""
+            event(
+                f"{table.name}.{name}: {rare} of {distinct} distinct values ({rows} rows) are seen "
+                f"fewer than {k} times; run writes stand-ins of their shape instead{whole} "
+                "(privacy.min_count; pii: {action: keep} keeps them)",
+                event="rare_values",
+                table=table.name,
+                column=name,
+                rare=rare,
+                rows=rows,
+                distinct=distinct,
+            )
+    return found
+
+
+def _rare_candidates(table: Table) -> list[str]:
+    from ..privacy import key_columns
+
+    keys = key_columns(table)
+    return [
+        c.name
+        for c in table.columns
+        if c.kind in ("categorical", "text") and c.name not in keys and not c.unique and c.pii is None
+    ]
+
+
+def _rare_counts(con: duckdb.DuckDBPyConnection, table: str, column: str, k: int) -> tuple[int, int, int]:
+    name = quote_identifier(column)
+    sql = (
+        f"SELECT count(*) FILTER (WHERE _n < {int(k)}), "
+        f"coalesce(sum(_n) FILTER (WHERE _n < {int(k)}), 0), count(*) "
+        f"FROM (SELECT {name}, count(*) AS _n FROM {model_relation(table)} "
+        f"WHERE {name} IS NOT NULL GROUP BY ALL) AS _c"
+    )
+    rare, rows, distinct = _run(con, sql, table).fetchall()[0]
+    return int(rare), int(rows), int(distinct)
+
+
 # ---- reporting ----------------------------------------------------------------------------
 def finding_record(finding: PiiFinding) -> dict[str, Any]:
     """The JSON entry of a finding in profile.json's ``pii_findings``: no data values."""

@@ -17,9 +17,9 @@ import pandas as pd
 
 from ..errors import TrainingError
 from ..privacy.standins import rare_rows_as_standins
-from ..profiling.sql import quote_ident
 from ..project.model import Manifest, Table
 from ..project.pii_scan import privacy_min_count
+from ..project.sources import model_relation, quote_identifier
 from .plan import TablePlan, foreign_key
 
 _TEXT_KINDS = ("categorical", "text")
@@ -51,9 +51,10 @@ def protect_rare_context(
 
 
 def _frequent_values(con: duckdb.DuckDBPyConnection, table: str, column: str, k: int) -> set[object]:
+    name = quote_identifier(column)
     sql = (
-        f"SELECT {quote_ident(column)} FROM {quote_ident(table)} "
-        f"WHERE {quote_ident(column)} IS NOT NULL GROUP BY ALL HAVING count(*) >= {int(k)}"
+        f"SELECT {name} FROM {model_relation(table)} "
+        f"WHERE {name} IS NOT NULL GROUP BY ALL HAVING count(*) >= {int(k)}"
     )
     try:
         return {row[0] for row in con.execute(sql).fetchall()}

@@ -36,6 +36,7 @@ def _project(root: Path, privacy: str = "", columns: str = "") -> Path:
                   + (f"wrote to {f.lower()}{i}@mail.test" if i % 4 == 0 else "no follow-up needed")
                   for i, f in enumerate(first)],
         "segment": rng.choice(["retail", "smb"], n),
+        "member_code": [f"MB-{c:05d}-{s}" for c, s in zip(rng.choice(10**5, n, replace=False), rng.choice(list("XY"), n))],
     })
     (root / "models").mkdir(parents=True)
     (root / "data").mkdir()
@@ -84,6 +85,10 @@ def test_validate_says_what_run_will_do_and_the_yaml_that_pins_it(tmp_path: Path
     assert "config: {pii: {action: keep}}" in output  # the opt-out
     assert "protected 3 (faked or dropped before training)" in output
     assert "3 undeclared PII column(s) above will be protected by run" in output
+    # an identifier-like code is no PII kind, but each value names a row
+    assert ("customers.member_code: 80 of 80 distinct values (80 rows) are seen fewer than 5 times; "
+            "run writes stand-ins of their shape instead (all of them") in output
+    assert "customers.segment:" not in output  # frequent categories are kept
 
 
 def test_error_policy_stops_with_every_column_and_its_declaration(tmp_path: Path) -> None:
