@@ -8,7 +8,7 @@ seen at least ``min_count`` times and quantile edges only, never whole rows.
 
 Real and synthetic frames reach the same bins although they come from different
 engines (DuckDB's pandas output, a target's Arrow batches): values are normalised
-first (:func:`category_labels`, :func:`as_numbers`), so ``1``, ``1.0`` and a
+first (:func:`category_labels`, :func:`~synthohive_dbt.dtypes.as_float64`), so ``1``, ``1.0`` and a
 ``Decimal('1')`` are one category and a date is its epoch seconds.
 """
 
@@ -23,6 +23,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
+from ..dtypes import as_float64
 from ..privacy.standins import DEFAULT_MIN_COUNT
 
 #: column kinds a bin can be made of (``text`` is too free-form)
@@ -54,7 +55,7 @@ class BinFeature:
                 [null_code if lab is None else lookup.get(lab, other) for lab in labels],
                 dtype=np.int64,
             )
-        numbers = as_numbers(series)
+        numbers = as_float64(series)
         out = np.searchsorted(np.asarray(self.edges, dtype=float), numbers, side="right")
         out = out.astype(np.int64)
         out[np.isnan(numbers)] = null_code
@@ -92,7 +93,7 @@ def fit_feature(
         return BinFeature(
             str(series.name), "category", values=list(distinct.index[:max_categories])
         )
-    numbers = as_numbers(series)
+    numbers = as_float64(series)
     numbers = numbers[~np.isnan(numbers)]
     levels = np.linspace(0, 1, n_quantiles + 1)[1:-1]
     edges = np.unique(np.quantile(numbers, levels))
@@ -138,31 +139,3 @@ def _label(value: Any) -> str | None:
     return str(value)
 
 
-def as_numbers(series: pd.Series) -> np.ndarray:
-    """Values as float64 (datetimes as epoch seconds, booleans as 0/1, null as NaN)."""
-    if pd.api.types.is_datetime64_any_dtype(series.dtype):
-        stamps = pd.to_datetime(series)
-        if getattr(stamps.dt, "tz", None) is not None:
-            stamps = stamps.dt.tz_convert(None)
-        out = stamps.astype("int64").to_numpy(dtype=float) / 1e9
-        out[stamps.isna().to_numpy()] = np.nan
-        return out
-    if pd.api.types.is_bool_dtype(series.dtype):
-        return series.astype(float).to_numpy()
-    if pd.api.types.is_numeric_dtype(series.dtype):
-        return pd.to_numeric(series, errors="coerce").to_numpy(dtype=float)
-    return np.array([_number(v) for v in series.tolist()], dtype=float)
-
-
-def _number(value: Any) -> float:
-    if value is None or value is pd.NaT:
-        return np.nan
-    if isinstance(value, (dt.datetime, dt.date, pd.Timestamp)):
-        stamp = pd.Timestamp(value)
-        if stamp.tzinfo is not None:
-            stamp = stamp.tz_convert(None)
-        return stamp.value / 1e9
-    try:
-        return float(value)
-    except (TypeError, ValueError):
-        return np.nan

@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 from pandas.api import types as ptypes
 
+from synthohive_dbt.dtypes import as_float64
 from synthohive_dbt.errors import PrivacyError
 
 from .transforms import as_text
@@ -200,7 +201,7 @@ def _encode(
     numeric = [c for c in columns if kinds.get(c) in ("numeric", "datetime")]
     categorical = [c for c in columns if c not in numeric]
     nums = [
-        np.column_stack([_as_float(f[c]) for c in numeric]) if numeric else np.zeros((len(f), 0))
+        np.column_stack([as_float64(f[c]) for c in numeric]) if numeric else np.zeros((len(f), 0))
         for f in frames
     ]
     if numeric:
@@ -218,13 +219,6 @@ def _encode(
         bounds = np.cumsum([0, *(len(f) for f in frames)])
         cats = [codes[bounds[i] : bounds[i + 1]] for i in range(len(frames))]
     return list(zip(nums, cats))
-
-
-def _as_float(series: pd.Series) -> np.ndarray:
-    if ptypes.is_datetime64_any_dtype(series.dtype):
-        values = _epoch_ns(series).astype("float64") / 1e9
-        return np.where(series.isna().to_numpy(), np.nan, values)
-    return pd.to_numeric(series, errors="coerce").astype("float64").to_numpy()
 
 
 def _nearest(

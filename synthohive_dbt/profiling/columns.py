@@ -94,7 +94,7 @@ def infer_kind(data_type: str) -> ColumnKind:
 
 def column_specs(con: DuckDBPyConnection, table: Table) -> list[ColumnSpec]:
     """Every column of the model view, with the manifest's kind and PII where declared."""
-    sql = f"DESCRIBE {quote_ident(table.name)}"
+    sql = f"DESCRIBE SELECT * FROM {quote_ident(table.name)}"  # DuckDB 1.1 misreads DESCRIBE "a ""b"""
     names_types = [
         (r[0], r[1]) for r in fetch_all(con, sql, table=table.name, what="describe the model")
     ]

@@ -7,6 +7,7 @@ come from SQL file names; sources and model declarations from every ``*.yml`` /
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -17,6 +18,7 @@ from ..errors import ProjectError
 from ..targets.base import PLAIN_NAME
 from .declared import Declared
 from .diagnostics import validation_error
+from .jinja import render_config
 from .model import SourceTable
 from .schema import SchemaFile, SourceSpec, SourceTableSpec
 from .settings import PROJECT_FILE, ProjectConfig
@@ -108,13 +110,18 @@ def find_model_files(
 
 
 # ---- schema yml ----------------------------------------------------------------------------
-def read_schema_files(files: list[Path]) -> Declarations:
-    """Parse and validate every schema file, collecting models and sources by name."""
+def read_schema_files(files: list[Path], vars: Mapping[str, Any] | None = None) -> Declarations:
+    """Parse, render and validate every schema file, collecting models and sources by name.
+
+    Strings are rendered as dbt renders yml: ``{{ env_var('X') }}`` and ``{{ var('x') }}``
+    (with the project's ``vars``) before validation; descriptions stay as written.
+    """
     found = Declarations()
     for path in files:
         data, index = load_yaml(path)
         if data is None:
             continue
+        data = render_config(data, path=path, vars=vars or {}, line_of=index.line_for)
         if not isinstance(data, dict):
             raise ProjectError(
                 f"{path.name} must be a mapping with 'version: 2', 'sources:' and 'models:'",

@@ -55,10 +55,72 @@ def env_var(name: str, default: Any = _MISSING, *, path: Path | None = None) -> 
     return str(default)
 
 
-def render_string(text: str, *, path: Path | None = None, line: int | None = None) -> str:
-    """Render a configuration string that may call ``env_var``."""
-    globals_ = {"env_var": lambda name, default=_MISSING: env_var(name, default, path=path)}
-    return _render(text, globals_, path=path, line_offset=(line or 1) - 1)
+def _var_function(vars: Mapping[str, Any], path: Path | None) -> Callable[..., Any]:
+    def _var(name: str, default: Any = _MISSING) -> Any:
+        if name in vars:
+            return vars[name]
+        if default is _MISSING:
+            raise ProjectError(
+                f"var {name!r} is not defined",
+                path=path,
+                hint=f"add it to 'vars:' in shive_project.yml, pass --vars '{{{name}: ...}}' "
+                f"or give a default: var('{name}', ...)",
+            )
+        return default
+
+    return _var
+
+
+def _config_globals(path: Path | None, vars: Mapping[str, Any] | None) -> dict[str, Any]:
+    globals_: dict[str, Any] = {
+        "env_var": lambda name, default=_MISSING: env_var(name, default, path=path)
+    }
+    if vars is not None:
+        globals_["var"] = _var_function(vars, path)
+    return globals_
+
+
+def render_string(
+    text: str,
+    *,
+    path: Path | None = None,
+    line: int | None = None,
+    vars: Mapping[str, Any] | None = None,
+) -> str:
+    """Render a configuration string that may call ``env_var`` (and ``var``, given ``vars``)."""
+    return _render(text, _config_globals(path, vars), path=path, line_offset=(line or 1) - 1)
+
+
+#: keys whose text is documentation, kept as written (dbt's ``{{ doc('...') }}`` blocks)
+_UNRENDERED_KEYS = frozenset({"description"})
+
+
+def render_config(
+    value: Any,
+    *,
+    path: Path | None = None,
+    vars: Mapping[str, Any] | None = None,
+    line_of: Callable[[tuple[Any, ...]], int | None] | None = None,
+    _key: tuple[Any, ...] = (),
+) -> Any:
+    """``value`` (a parsed YAML document) with ``{{ env_var() }}`` / ``{{ var() }}`` rendered
+    in every string, as dbt renders its yml files; other braces such as ``{name}`` stay."""
+    if isinstance(value, dict):
+        return {
+            k: v
+            if k in _UNRENDERED_KEYS
+            else render_config(v, path=path, vars=vars, line_of=line_of, _key=(*_key, k))
+            for k, v in value.items()
+        }
+    if isinstance(value, list):
+        return [
+            render_config(v, path=path, vars=vars, line_of=line_of, _key=(*_key, i))
+            for i, v in enumerate(value)
+        ]
+    if isinstance(value, str) and ("{{" in value or "{%" in value):
+        line = line_of(_key) if line_of is not None else None
+        return render_string(value, path=path, line=line, vars=vars)
+    return value
 
 
 def render_model(
@@ -90,18 +152,6 @@ def render_model(
             result.refs.append(str(model_name))
         return ref(str(model_name))
 
-    def _var(name: str, default: Any = _MISSING) -> Any:
-        if name in vars:
-            return vars[name]
-        if default is _MISSING:
-            raise ProjectError(
-                f"var {name!r} is not defined",
-                path=path,
-                hint=f"add it to 'vars:' in shive_project.yml, pass --vars '{{{name}: ...}}' "
-                f"or give a default: var('{name}', ...)",
-            )
-        return default
-
     def _config(**kwargs: Any) -> str:
         result.config.update(kwargs)
         return ""
@@ -109,7 +159,7 @@ def render_model(
     globals_ = {
         "source": _source,
         "ref": _ref,
-        "var": _var,
+        "var": _var_function(vars, path),
         "env_var": lambda name, default=_MISSING: env_var(name, default, path=path),
         "config": _config,
         "target": dict(target),

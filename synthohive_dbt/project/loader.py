@@ -87,7 +87,7 @@ def load_project(
     resolved = resolve_target(root, config.profile_name, profiles_dir=profiles_dir, target=target)
     all_vars = {**config.vars, **(vars or {})}
     sql_files, yml_files = find_model_files(root, config.model_paths)
-    declarations = read_schema_files(yml_files)
+    declarations = read_schema_files(yml_files, all_vars)
     _require_sql_for_declared(declarations, sql_files, root)
     target_path = (root / config.target_path).resolve()
     sources = resolve_sources(declarations.sources, root, target_path)

@@ -114,7 +114,7 @@ def candidate_columns(con: duckdb.DuckDBPyConnection, table: Table) -> list[str]
     skipped = set(table.primary_key) | set(user_declared(table))
     for fk in table.foreign_keys:
         skipped.update(fk.columns)
-    described = _run(con, f"DESCRIBE {model_relation(table.name)}", table.name).fetchall()
+    described = _run(con, f"DESCRIBE SELECT * FROM {model_relation(table.name)}", table.name).fetchall()
     return [row[0] for row in described if row[0] not in skipped and row[1] != "BOOLEAN"]
 
 

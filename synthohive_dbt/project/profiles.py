@@ -25,7 +25,7 @@ from ..targets.config import (
     parse_target_config,
 )
 from .diagnostics import validation_error
-from .jinja import render_string
+from .jinja import render_config
 from .yamlio import LineIndex, load_yaml
 
 if TYPE_CHECKING:
@@ -213,13 +213,7 @@ def _output(
 
 def _render_env(value: Any, path: Path, line: int | None) -> Any:
     """Render ``{{ env_var(...) }}`` in every string of an output."""
-    if isinstance(value, dict):
-        return {k: _render_env(v, path, line) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_render_env(v, path, line) for v in value]
-    if isinstance(value, str) and "{{" in value:
-        return render_string(value, path=path, line=line)
-    return value
+    return render_config(value, path=path, line_of=lambda _key: line)
 
 
 def target_for_manifest(

@@ -50,6 +50,9 @@ class SynthSettings(StrictModel):
     count_model: Literal["empirical", "negative_binomial"] | None = Field(
         None, description="children per parent: the empirical distribution or a negative binomial"
     )
+    partitions: int | None = Field(
+        None, ge=1, description="parts a Spark target generates the table in (docs/spark.md)"
+    )
     # CTGAN engine settings carried in SynthConfig.extra (synth.settings.SynthSettings)
     discriminator_steps: int | None = Field(None, ge=1)
     pac: int | None = Field(None, ge=1)

@@ -21,6 +21,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from pandas.api import types as ptypes
 
+from ..dtypes import as_dtype, dtype_name, writable
 from ..errors import TrainingError
 
 KINDS = ("numeric", "categorical", "datetime", "boolean", "text")
@@ -110,7 +111,7 @@ def describe_column(series: pd.Series, kind: str) -> ColumnSpec:
     spec = ColumnSpec(
         name=name,
         kind=kind,
-        dtype=str(series.dtype),
+        dtype=dtype_name(series.dtype),
         storage="value",
         nullable=bool(null.any()),
         all_null=bool(null.all()),
@@ -226,6 +227,7 @@ def to_continuous(series: pd.Series, spec: ColumnSpec) -> tuple[np.ndarray, np.n
             f"cannot read column as {spec.kind}: {exc}", column=spec.name,
             hint="check the column's values or declare a different kind",
         ) from exc
+    values = writable(values)
     values[null] = np.nan
     return values, null
 
@@ -320,19 +322,15 @@ def from_values(values: np.ndarray, null: np.ndarray, spec: ColumnSpec) -> pd.Se
         return pd.Series(
             pd.Categorical(objects, categories=categories, ordered=spec.ordered), name=spec.name
         )
-    if spec.dtype == "object":
-        return pd.Series(objects, name=spec.name, dtype=object)
-    return pd.Series(objects, name=spec.name, dtype=object).astype(spec.dtype)
+    return as_dtype(pd.Series(objects, name=spec.name, dtype=object), spec.dtype)
 
 
 def empty_series(n: int, spec: ColumnSpec) -> pd.Series:
     """``n`` nulls of the column's dtype, for a column that was all null."""
     if spec.storage == "int" and spec.dtype in ("int64", "int32", "int16", "int8"):
         return pd.Series(np.zeros(n, dtype=spec.dtype), name=spec.name)
-    objects = np.full(n, None, dtype=object)
-    if spec.dtype in ("object", "bool"):
-        return pd.Series(objects, name=spec.name, dtype=object)
-    return pd.Series(objects, name=spec.name, dtype=object).astype(spec.dtype)
+    objects = pd.Series(np.full(n, None, dtype=object), name=spec.name, dtype=object)
+    return objects if spec.dtype == "bool" else as_dtype(objects, spec.dtype)
 
 
 # ---- JSON codec for category values -----------------------------------------------------

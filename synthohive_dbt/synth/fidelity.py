@@ -12,15 +12,14 @@ use the same numbers.
 
 from __future__ import annotations
 
-import datetime as dt
 import itertools
 from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
 import pandas as pd
-from pandas.api import types as ptypes
 
+from ..dtypes import as_float64
 from .columns import CONTINUOUS_KINDS, infer_kind
 
 _BINS = 10
@@ -53,22 +52,6 @@ def fidelity_score(
     }
 
 
-def as_float(series: pd.Series) -> np.ndarray:
-    """Numbers, decimals, booleans and datetimes (as microseconds) as float64, NaN for null."""
-    null = series.isna().to_numpy()
-    present = series[~null]
-    probe = present.iloc[0] if len(present) else None
-    if ptypes.is_datetime64_any_dtype(series.dtype) or isinstance(probe, (dt.date, pd.Timestamp)):
-        stamps = pd.to_datetime(series, utc=True)
-        values = stamps.dt.tz_localize(None).to_numpy(dtype="datetime64[us]").view("int64")
-        values = values.astype("float64")
-    else:
-        values = pd.to_numeric(series.astype(object).where(~null, None), errors="coerce")
-        values = np.asarray(values, dtype="float64")
-    values[null] = np.nan
-    return values
-
-
 class _ColumnPair:
     """One column's real and synthetic values, prepared once for every score."""
 
@@ -76,7 +59,7 @@ class _ColumnPair:
         self.continuous = kind in CONTINUOUS_KINDS
         self.n_real, self.n_synth = len(real), len(synth)
         if self.continuous:
-            self.real, self.synth = as_float(real), as_float(synth)
+            self.real, self.synth = as_float64(real), as_float64(synth)
             self.codes_real, self.codes_synth, self.n_codes = _binned(self.real, self.synth)
             self.rank_real = pd.Series(self.real).rank().to_numpy()
             self.rank_synth = pd.Series(self.synth).rank().to_numpy()

@@ -40,7 +40,9 @@ def conform_batch(table: str, batch: pa.RecordBatch, schema: pa.Schema) -> pa.Re
             )
         batch = batch.select(names)
     try:
-        return batch.cast(schema)
+        # through a Table: RecordBatch.cast needs pyarrow 16
+        cast = pa.Table.from_batches([batch]).cast(schema).combine_chunks().to_batches()
+        return cast[0] if cast else pa.RecordBatch.from_pylist([], schema=schema)
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError, ValueError) as exc:
         raise TargetError(
             f"a batch for {table!r} cannot be cast to its schema: {exc}",

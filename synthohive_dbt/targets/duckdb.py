@@ -223,7 +223,7 @@ class DuckDBAdapter(TargetAdapter):
             raise self._missing_table(name)
         if columns is None:
             return "*"
-        known = [row[0] for row in self.session.run(f"DESCRIBE {self.relation(name)}")]
+        known = [row[0] for row in self.session.run(f"DESCRIBE SELECT * FROM {self.relation(name)}")]
         self._check_columns(name, columns, known)
         return ", ".join(self.quote(c) for c in columns)
 

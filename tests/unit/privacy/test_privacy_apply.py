@@ -62,7 +62,7 @@ def test_other_columns_and_the_input_are_untouched(applied, customers) -> None:
 def test_no_raw_value_survives_in_frame_or_plan(applied) -> None:
     _, frame, out, plan = applied
     plan_json = plan.to_json()
-    out_text = "\n".join(out.astype(str).agg("|".join, axis=1))
+    out_text = "\n".join("|".join(map(str, row)) for row in out.itertuples(index=False))
     for name in RAW_COLUMNS:
         for raw in frame[name].dropna().astype(str):
             assert raw not in plan_json, (name, raw)

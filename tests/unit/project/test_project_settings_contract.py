@@ -27,7 +27,7 @@ def test_every_engine_setting_is_accepted_in_config_synth():
 def test_config_synth_extras_are_known_to_some_stage():
     from synthohive_dbt.synth.settings import SynthSettings as EngineSettings
 
-    pipeline = {"primary_parent", "checkpoint_every", "chunk_rows", "count_model"}
+    pipeline = {"primary_parent", "checkpoint_every", "chunk_rows", "count_model", "partitions"}
     unknown = (
         set(SynthSettings.model_fields)
         - set(EngineSettings.model_fields)

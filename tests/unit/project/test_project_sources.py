@@ -7,7 +7,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from synthohive_dbt.errors import ProjectError
+from synthohive_dbt.errors import ProjectError, ShiveError
 from synthohive_dbt.project import load_project, open_real_connection
 from synthohive_dbt.project.sources import (
     check_single_select,
@@ -123,3 +123,50 @@ def test_csv_format_override(make_project):
         }
     )
     assert load_project(root).sources["raw.orders"].format == "csv"
+
+
+def test_env_var_and_var_in_schema_yml_are_rendered_as_dbt_does(
+    make_project, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    # the data lives outside the project, found through an environment variable
+    root = make_project()
+    elsewhere = tmp_path / "lake"
+    elsewhere.mkdir()
+    for name in ("customers", "orders"):
+        (root / "data" / f"{name}.csv").rename(elsewhere / f"{name}.csv")
+    schema = root / "models" / "schema.yml"
+    schema.write_text(
+        schema.read_text().replace(
+            'config: {external_location: "data/{name}.csv"}',
+            "config: {external_location: \"{{ env_var('DATA_DIR') }}/{name}.{{ var('ext') }}\"}",
+        )
+    )
+    project = root / "shive_project.yml"
+    project.write_text(project.read_text() + "vars: {ext: csv}\n")
+    monkeypatch.setenv("DATA_DIR", str(elsewhere))
+    manifest = load_project(root)
+    assert manifest.sources["raw.orders"].location == str(elsewhere / "orders.csv")
+    with open_real_connection(manifest) as con:
+        assert con.execute('SELECT count(*) FROM "orders"').fetchone()[0] == 5
+    # --vars wins over the project's vars
+    with pytest.raises(ShiveError, match=r"lake/customers\.parquet"):
+        load_project(root, vars={"ext": "parquet"})
+    # an unset variable names the file, the line and the fix
+    monkeypatch.delenv("DATA_DIR")
+    with pytest.raises(ProjectError, match="'DATA_DIR' is not set") as info:
+        load_project(root)
+    assert "schema.yml" in str(info.value) and "export DATA_DIR" in str(info.value)
+
+
+def test_descriptions_keep_their_jinja(make_project):
+    root = make_project()
+    schema = root / "models" / "schema.yml"
+    schema.write_text(
+        schema.read_text().replace(
+            "  - name: customers\n",
+            "  - name: customers\n    description: \"{{ doc('customers') }}\"\n",
+            1,
+        )
+    )
+    manifest = load_project(root)
+    assert "customers" in manifest.tables

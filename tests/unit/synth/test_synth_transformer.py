@@ -12,6 +12,7 @@ import torch
 
 from synthohive_dbt.errors import TrainingError
 from synthohive_dbt.synth import continuous
+from synthohive_dbt.synth.columns import _UNIT_NS
 from synthohive_dbt.synth.transformer import DataTransformer, resolve_kinds
 
 CPU = torch.device("cpu")
@@ -42,7 +43,8 @@ def test_learned_resolution_rounds_output(frame, settings):
     assert specs["amount"].scale == 2  # floats with two decimals stay that way
     assert specs["price"].scale == 2  # a Decimal keeps its scale
     assert specs["signup"].step == 86_400 * 10**6  # whole days, in microseconds
-    assert specs["seen"].step == 10**9  # whole seconds, in nanoseconds
+    seen = specs["seen"]  # whole seconds, in ticks of the unit pandas chose
+    assert seen.step * _UNIT_NS[seen.unit] == 10**9
 
 
 def test_mode_is_drawn_from_the_posterior_not_its_argmax(settings):

@@ -11,7 +11,7 @@ from synthohive_dbt.targets.batches import rebatch
 def _batches(sizes: list[int]) -> list[pa.RecordBatch]:
     out, start = [], 0
     for size in sizes:
-        out.append(pa.record_batch({"id": list(range(start, start + size)), "x": ["v"] * size}))
+        out.append(pa.RecordBatch.from_pydict({"id": list(range(start, start + size)), "x": ["v"] * size}))
         start += size
     return out
 

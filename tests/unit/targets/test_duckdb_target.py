@@ -142,7 +142,7 @@ def test_reading_one_table_while_writing_another(adapter, make_table):
 
     def children():
         for batch in adapter.read_table("parents", columns=["id"], batch_size=3):
-            yield pa.record_batch({"parent_id": batch.column(0)})
+            yield pa.RecordBatch.from_pydict({"parent_id": batch.column(0)})
 
     written = adapter.write_table("children", pa.schema([("parent_id", pa.int64())]), children())
 
@@ -290,7 +290,7 @@ def test_a_process_killed_mid_write_leaves_the_previous_table(tmp_path):
 
         def batches():
             for i in range(5):
-                yield pa.record_batch({{"id": list(range(i * 100, i * 100 + 100))}})
+                yield pa.RecordBatch.from_pydict({{"id": list(range(i * 100, i * 100 + 100))}})
                 if i == 2:
                     os.kill(os.getpid(), signal.SIGKILL)
 

@@ -91,7 +91,7 @@ def test_connect_method_needs_a_url(tmp_path):
 
 def test_chunks_bound_rows_and_always_yield_a_table():
     schema = pa.schema([("a", pa.int64())])
-    batches = [pa.record_batch({"a": [i, i]}, schema=schema) for i in range(5)]
+    batches = [pa.RecordBatch.from_pydict({"a": [i, i]}, schema=schema) for i in range(5)]
 
     sizes = [t.num_rows for t in arrow_chunks(batches, schema, max_rows=4)]
     empty = list(arrow_chunks([], schema, max_rows=4))
