@@ -17,6 +17,7 @@ Near-unique text columns (every value rare) come out as stand-ins entirely.
 from __future__ import annotations
 
 import string
+from bisect import bisect_left
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from typing import Any
@@ -32,14 +33,11 @@ _MAX_PREFIX = 24
 _TRIES = 20
 #: occurrences per character of a class before the characters a column never uses are left out
 _EVIDENCE = 20
+#: sorts after every character: ``prefix + _LAST`` bounds the values starting with ``prefix``
+_LAST = "\U0010ffff"
 _DIGITS = np.array(list(string.digits))
 _UPPER = np.array(list(string.ascii_uppercase))
 _LOWER = np.array(list(string.ascii_lowercase))
-
-
-def rare_mask(counts: pd.Series, min_count: int) -> pd.Series:
-    """True for the categories of ``counts`` (value -> rows) seen fewer than ``min_count`` times."""
-    return counts < int(min_count)
 
 
 def can_stand_in(value: Any) -> bool:
@@ -49,21 +47,25 @@ def can_stand_in(value: Any) -> bool:
     return isinstance(value, (str, int, np.integer))
 
 
-def shared_prefixes(values: Iterable[str], min_count: int) -> dict[str, int]:
-    """Per distinct value, the length of its longest proper prefix that at least
-    ``min_count`` distinct values share, cut back to a segment boundary (0: none)."""
-    distinct = pd.Series(sorted(set(values)), dtype=object)
-    keep = np.zeros(len(distinct), dtype=np.int64)
-    if len(distinct) < min_count:
-        return dict.fromkeys(distinct, 0)
-    lengths = distinct.str.len().to_numpy()
-    for size in range(1, min(int(lengths.max()), _MAX_PREFIX) + 1):
-        prefix = distinct.str.slice(0, size)
-        shared = prefix.map(prefix.value_counts()).to_numpy() >= min_count
-        if not shared.any():
-            break  # no longer prefix can be shared either
-        keep = np.where(shared & (lengths > size), size, keep)
-    return {text: _boundary(text, size) for text, size in zip(distinct, keep.tolist())}
+def shared_prefixes(
+    values: Iterable[str], min_count: int, *, among: Iterable[str] | None = None
+) -> dict[str, int]:
+    """Per value of ``values``, the length of its longest proper prefix that at least
+    ``min_count`` distinct values of ``among`` (default ``values``) share, cut back to a
+    segment boundary (0: none). Counted by bisection in the sorted distinct values."""
+    wanted = list(dict.fromkeys(values))
+    ordered = sorted(set(wanted if among is None else among))
+    out: dict[str, int] = {}
+    for text in wanted:
+        size = 0
+        for length in range(1, min(len(text) - 1, _MAX_PREFIX) + 1):
+            prefix = text[:length]
+            shared = bisect_left(ordered, prefix + _LAST) - bisect_left(ordered, prefix)
+            if shared < min_count:
+                break  # a longer prefix is shared by no more values
+            size = length
+        out[text] = _boundary(text, size)
+    return out
 
 
 def _boundary(text: str, size: int) -> int:
@@ -98,7 +100,7 @@ def standins(
     taken = {_text(v) for v in real}
     texts = [_text(v) for v in values]
     known = [t for t in taken if t is not None]
-    prefixes = shared_prefixes(known, min_count)
+    prefixes = shared_prefixes([t for t in texts if t is not None], min_count, among=known)
     alphabets = _alphabets(known)
     out: list[Any] = []
     for value, text in zip(values, texts):
