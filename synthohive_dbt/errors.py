@@ -6,9 +6,13 @@ without knowing its internals::
 
     ShiveError
      ├── ProjectError        shive_project.yml, profiles.yml, schema yml, SQL models,
-     │                       the table graph, --select / --vars
+     │    │                  the table graph, --select / --vars
+     │    └── ProjectBusy    another shive process holds the project's (or output's) lock
      ├── ProfileError        the real data: missing source, empty table, duplicate
-     │                       primary keys, orphan foreign keys
+     │    │                  primary keys, orphan foreign keys
+     │    └── SourceUnavailable  a source's data cannot be reached (file, database,
+     │                       Spark sample): steps that work from trained artifacts
+     │                       fall back to the recorded manifest
      ├── PrivacyError        PII declarations and actions (a missing HMAC secret, ...)
      ├── TrainingError       fitting a model
      │    └── ArtifactError  a saved model that cannot be loaded (truncated, corrupt,
@@ -80,10 +84,20 @@ class ProjectError(ShiveError):
     """The project's configuration, models or table graph are invalid."""
 
 
+class ProjectBusy(ProjectError):
+    """Another shive process is working on the same project or output (see ``locking``)."""
+
+    exit_code = 1
+
+
 class ProfileError(ShiveError):
     """The real data cannot be profiled or breaks a declared key."""
 
     exit_code = 1
+
+
+class SourceUnavailable(ProfileError):
+    """A source's data cannot be reached: a missing file, database or Spark sample."""
 
 
 class PrivacyError(ShiveError):

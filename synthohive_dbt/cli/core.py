@@ -66,11 +66,16 @@ class Invocation:
     log_format: str = "text"
     debug: bool = False
 
-    def load(self) -> Manifest:
-        """Load the project into a Manifest and write ``target/manifest.json``."""
-        from ..project import load_project, write_manifest
+    def load(self, *, trained: bool = False) -> Manifest:
+        """Load the project into a Manifest and write ``target/manifest.json``.
 
-        manifest = load_project(
+        ``trained``: the command works from trained artifacts (generate, test, report,
+        ls), so unreachable sources fall back to the recorded manifest.
+        """
+        from ..project import load_project, load_trained_project, write_manifest
+
+        loader = load_trained_project if trained else load_project
+        manifest = loader(
             self.project_dir,
             profiles_dir=self.profiles_dir,
             target=self.target,

@@ -17,6 +17,20 @@ from .core import (
 )
 
 
+def lock_option(func: F) -> F:
+    """--lock-timeout: how long to wait for another shive process on the project."""
+    return click.option(
+        "--lock-timeout",
+        type=click.FloatRange(min=0),
+        envvar="SHIVE_LOCK_TIMEOUT",
+        default=0,
+        show_default=True,
+        metavar="SECONDS",
+        help="Wait this long for another shive command on this project to finish "
+        "(0: refuse at once, naming it). Also $SHIVE_LOCK_TIMEOUT.",
+    )(func)
+
+
 @cli.command(name="test")
 @project_options
 @selection_options
@@ -27,8 +41,16 @@ from .core import (
     "(default: the project's data_tests.store_failures).",
 )
 @click.option("-x", "--fail-fast", is_flag=True, help="Stop at the first failing test.")
+@click.option(
+    "--require-privacy",
+    is_flag=True,
+    help="Fail (exit 1) when the privacy tests cannot run because the real data is not "
+    "reachable, instead of skipping them with the reason.",
+)
+@lock_option
 @shive_command()
-def test_command(inv: Invocation, store_failures: bool | None, fail_fast: bool) -> int:
+def test_command(inv: Invocation, store_failures: bool | None, fail_fast: bool,
+                 require_privacy: bool, lock_timeout: float) -> int:  # fmt: skip
     """Emit SQL tests into target/tests/ and run them on the target.
 
     Integrity tests (keys, relationships, not_null, accepted_values, checks) are
@@ -36,19 +58,24 @@ def test_command(inv: Invocation, store_failures: bool | None, fail_fast: bool) 
     warnings by default. Privacy tests compare a sample of synthetic rows with the
     real ones: the share of exact copies (an error) and the distance to the closest
     real row (a warning), each against what real rows do among themselves
-    (data_tests.privacy in shive_project.yml sets them). Writes target/run_results.json; exits 1 when an
-    error-severity test fails. The emitted files run unchanged under 'dbt test'.
+    (data_tests.privacy in shive_project.yml sets them). Where the sources are not
+    reachable (a trained target/ copied elsewhere) the SQL tests run from the recorded
+    project and the privacy tests are skipped with the reason (--require-privacy makes
+    that an error). Writes target/run_results.json; exits 1 when an error-severity test
+    fails. The emitted files run unchanged under 'dbt test'.
     """
     from ..pipeline import test_step
 
-    manifest = inv.load()
+    manifest = inv.load(trained=True)
     tables = inv.selected(manifest) if (inv.select or inv.exclude) else None
     result = test_step(
         manifest,
         tables=tables,
         store_failures=store_failures,
         fail_fast=fail_fast,
+        require_privacy=require_privacy,
         args={"select": list(inv.select), "exclude": list(inv.exclude), "target": inv.target},
+        lock_timeout=lock_timeout,
     )
     return result.exit_code
 
@@ -65,7 +92,7 @@ def report(inv: Invocation) -> int:
     """
     from ..pipeline import report_step
 
-    report_step(inv.load())
+    report_step(inv.load(trained=True))
     return 0
 
 
@@ -145,8 +172,10 @@ def _options(
 @selection_options
 @seed_option
 @training_options
+@lock_option
 @shive_command()
-def train(inv: Invocation, full_refresh: bool, fail_fast: bool, no_progress: bool) -> int:
+def train(inv: Invocation, full_refresh: bool, fail_fast: bool, no_progress: bool,
+          lock_timeout: float) -> int:  # fmt: skip
     """Train a CTGAN per selected table, parents first (needs target/profile.json).
 
     Child tables are conditioned on their primary parent's context columns. Artifacts
@@ -158,7 +187,8 @@ def train(inv: Invocation, full_refresh: bool, fail_fast: bool, no_progress: boo
 
     manifest = inv.load()
     return train_step(manifest, inv.selected(manifest), full_refresh=full_refresh,
-                      fail_fast=fail_fast, progress=not (no_progress or inv.quiet))  # fmt: skip
+                      fail_fast=fail_fast, progress=not (no_progress or inv.quiet),
+                      lock_timeout=lock_timeout)  # fmt: skip
 
 
 @cli.command()
@@ -168,22 +198,27 @@ def train(inv: Invocation, full_refresh: bool, fail_fast: bool, no_progress: boo
 @generation_options
 @click.option("-x", "--fail-fast", is_flag=True, help="Stop at the first failing table.")
 @click.option("--no-progress", is_flag=True, help="No progress bars (logs only).")
+@lock_option
 @shive_command()
 def generate(inv: Invocation, rows: dict[str, int], scale: float | None, chunk_size: int | None,
-             fail_fast: bool, no_progress: bool) -> int:  # fmt: skip
+             fail_fast: bool, no_progress: bool, lock_timeout: float) -> int:  # fmt: skip
     """Generate the selected tables into the target from the trained models.
 
-    Tables stream to the target in chunks, parents first; every write is atomic per
-    table. Afterwards every foreign key is checked against its parent and every
-    declared constraint on the target: a violation fails the table. Derived models
-    are then built by SQL over the synthetic tables.
+    Tables stream to the target in chunks, parents first, into a staging area; each
+    table's foreign keys and declared constraints are checked there (a violation fails
+    the table), derived models are built by SQL over the staged tables, and only when
+    all of them succeed are they swapped in together. A failed or killed run leaves
+    the previous tables as they were.
     """
     from ..pipeline import generate_step
 
-    manifest = inv.load()
+    manifest = inv.load(trained=True)
     options = _options(manifest, rows, scale, chunk_size)
-    return generate_step(manifest, inv.selected(manifest), options, fail_fast=fail_fast,
-                         progress=not (no_progress or inv.quiet))  # fmt: skip
+    code = generate_step(manifest, inv.selected(manifest), options, fail_fast=fail_fast,
+                         progress=not (no_progress or inv.quiet),
+                         lock_timeout=lock_timeout)  # fmt: skip
+    _dbt_profiles(manifest)
+    return code
 
 
 @cli.command()
@@ -194,10 +229,11 @@ def generate(inv: Invocation, rows: dict[str, int], scale: float | None, chunk_s
 @generation_options
 @click.option("--store-failures/--no-store-failures", default=None,
               help="Keep failing test rows in tables on the target.")  # fmt: skip
+@lock_option
 @shive_command()
 def run(inv: Invocation, full_refresh: bool, fail_fast: bool, no_progress: bool,
         rows: dict[str, int], scale: float | None, chunk_size: int | None,
-        store_failures: bool | None) -> int:  # fmt: skip
+        store_failures: bool | None, lock_timeout: float) -> int:  # fmt: skip
     """validate, profile, train what is stale, generate, build derived models, test.
 
     The whole job on the selected tables, closing with one dbt-style summary line;
@@ -207,9 +243,19 @@ def run(inv: Invocation, full_refresh: bool, fail_fast: bool, no_progress: bool,
 
     manifest = inv.load()
     options = _options(manifest, rows, scale, chunk_size)
-    return run_step(
+    code = run_step(
         manifest, inv.selected(manifest), options, full_refresh=full_refresh,
         fail_fast=fail_fast, progress=not (no_progress or inv.quiet),
         store_failures=store_failures,
         args={"select": list(inv.select), "exclude": list(inv.exclude), "target": inv.target},
+        lock_timeout=lock_timeout,
     )  # fmt: skip
+    _dbt_profiles(manifest)
+    return code
+
+
+def _dbt_profiles(manifest: Any) -> None:
+    """A project made by ``init --from-dbt`` gets target/dbt/profiles.yml (docs/dbt.md)."""
+    from ..dbtimport import write_dbt_profiles
+
+    write_dbt_profiles(manifest)

@@ -25,20 +25,60 @@ if TYPE_CHECKING:
 
 @cli.command()
 @click.argument("name", type=click.Path(path_type=Path))
+@click.option(
+    "--from-dbt",
+    "from_dbt",
+    type=click.Path(path_type=Path, file_okay=False),
+    help="A dbt project folder: one model per raw table it reads, keys from its tests.",
+)
+@click.option("--dbt-target", help="With --from-dbt: the dbt profile output (default: its target).")
+@click.option(
+    "--profiles-dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    help="With --from-dbt: the folder of the dbt profiles.yml (default: as dbt finds it).",
+)
 @logging_options
 @shive_command(log_file=False)
-def init(inv: Invocation, name: Path) -> int:
-    """Create a new project NAME from the starter template.
+def init(inv: Invocation, name: Path, from_dbt: Path | None, dbt_target: str | None) -> int:
+    """Create a new project NAME from the starter template, or from a dbt project.
 
     NAME is a folder (created; it must not exist or be empty); its last part becomes
     the project and profile name. The starter has two related tables read from CSV
-    files, so 'shive validate --project-dir NAME' works right away.
+    files, so 'shive validate --project-dir NAME' works right away. With --from-dbt,
+    NAME gets one model per raw table the dbt project reads, with the keys its tests
+    show (docs/dbt.md).
     """
+    if from_dbt is not None:
+        return _init_from_dbt(name, from_dbt, dbt_target, inv.profiles_dir)
+    if dbt_target or inv.profiles_dir:
+        raise click.UsageError("--dbt-target and --profiles-dir go with --from-dbt")
     from ..project.scaffold import init_project
 
     dest = init_project(name)
     event(f"Created project {dest.resolve().name} at {dest}", event="init", path=str(dest))
     event(f"Next: cd {dest} && shive debug && shive validate")
+    return 0
+
+
+def _init_from_dbt(name: Path, dbt_dir: Path, target: str | None, profiles_dir: str | None) -> int:
+    from ..dbtimport import import_dbt_project
+
+    result = import_dbt_project(name, dbt_dir, target=target, profiles_dir=profiles_dir)
+    dest = result.path
+    for plan in result.tables.values():
+        raw = plan.raw
+        event(f"Imported {raw.node} as model {raw.model} ({raw.schema}.{raw.identifier}, "
+              f"{len(raw.columns)} columns, {raw.rows} rows)", event="import", table=raw.model)  # fmt: skip
+    for finding in result.declared:
+        event(f"  {finding.check} -> {finding.declared}")
+    for finding in result.not_traced:
+        event(f"  not traced: {finding.check}: {finding.reason}")
+    for skipped in result.skipped:
+        event(f"  not imported: {skipped.node}: {skipped.reason}")
+    event(f"Created project {dest.resolve().name} at {dest} from dbt project {dbt_dir} "
+          f"({len(result.declared)} checks declared, {len(result.not_traced)} not traced)",
+          event="init", path=str(dest))  # fmt: skip
+    event(f"Next: shive run --project-dir {dest}")
     return 0
 
 
@@ -91,11 +131,13 @@ def profile(inv: Invocation) -> int:
     Column statistics, key checks, orphans and child counts, one table at a time; a
     table that fails is an ERROR line and the exit code is 1.
     """
+    from ..pipeline.checks import project_lock
     from ..project.profile_step import profile_tables
 
     manifest = inv.load()
     keep_others = bool(inv.select or inv.exclude)
-    return profile_tables(manifest, inv.selected(manifest), keep_others=keep_others)
+    with project_lock(manifest, "profile"):
+        return profile_tables(manifest, inv.selected(manifest), keep_others=keep_others)
 
 
 @cli.command(name="ls")
@@ -104,7 +146,7 @@ def profile(inv: Invocation) -> int:
 @shive_command()
 def ls_command(inv: Invocation) -> int:
     """List the tables in generation order with materialization, rows/mode and parents."""
-    manifest = inv.load()
+    manifest = inv.load(trained=True)
     rows = []
     for name in inv.selected(manifest):
         table = manifest.tables[name]

@@ -3,18 +3,25 @@
 Small lookup tables (currencies, airports, promotions) are copied, keys included, so
 that children can reference them. Declared PII is still honoured: ``fake``, ``hash``
 and ``mask`` columns are replaced in place and ``drop`` columns come out null.
+
+Training stores the rows, PII already handled, in the table's artifacts
+(:func:`write_snapshot`), so that generation works where the sources are not
+reachable; generation reads them back with :func:`snapshot_batches`.
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import duckdb
 import pandas as pd
 import pyarrow as pa
+import pyarrow.parquet as pq
 
-from ..errors import GenerationError
+from ..errors import ArtifactError, GenerationError
 from ..project.sources import model_relation, quote_identifier
 from .frames import ChunkCaster, arrow_to_frame, query_reader
 
@@ -43,6 +50,40 @@ def copy_batches(
             yield batch
             continue
         yield caster.to_batch(_private(arrow_to_frame(batch), table, seed))
+
+
+def write_snapshot(
+    con: duckdb.DuckDBPyConnection, table: Table, path: Path, *, seed: int, chunk_size: int = 100_000
+) -> int:
+    """Store the copy rows of ``table`` (PII handled) as Parquet at ``path``, atomically."""
+    caster = ChunkCaster(table)
+    tmp = path.with_name(f".{path.name}.tmp")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    rows = 0
+    try:
+        with pq.ParquetWriter(tmp, caster.schema) as writer:
+            for batch in copy_batches(con, table, caster, chunk_size=chunk_size, seed=seed):
+                writer.write_batch(batch)
+                rows += batch.num_rows
+        os.replace(tmp, path)
+    finally:
+        caster.close()
+        tmp.unlink(missing_ok=True)
+    return rows
+
+
+def snapshot_batches(table: Table, path: Path, *, chunk_size: int) -> tuple[pa.Schema, Iterator[pa.RecordBatch]]:
+    """The schema and batches of the rows :func:`write_snapshot` stored."""
+    try:
+        source = pq.ParquetFile(path)
+    except (OSError, pa.ArrowInvalid) as exc:
+        raise ArtifactError(
+            f"cannot read the stored rows of copy table {table.name}: {exc}",
+            table=table.name,
+            path=path,
+            hint="retrain the table with `shive train --full-refresh`",
+        ) from exc
+    return source.schema_arrow, source.iter_batches(batch_size=chunk_size)
 
 
 def _private(frame: pd.DataFrame, table: Table, seed: int) -> pd.DataFrame:

@@ -4,7 +4,9 @@ A derived model is never learned. Its SQL is rendered again with ``ref('x')`` po
 at the synthetic relation of ``x`` in the target (``adapter.relation``), transpiled to
 the target's dialect when that is not DuckDB, and materialised with
 ``adapter.create_table_as``; its declared constraints are then verified like any
-generated table's. ``source()`` is refused: it would read the real data into the
+generated table's. Inside a generation (``generate_step`` opens one around the synth
+tables and the derived models) the refs are the staged tables and the derived tables
+are staged with them, so they are swapped in with the tables they were computed from. ``source()`` is refused: it would read the real data into the
 synthetic output.
 """
 
@@ -19,6 +21,7 @@ from typing import TYPE_CHECKING
 import sqlglot
 
 from ..errors import GenerationError, ShiveError
+from ..faults import fault_point
 from ..project.jinja import render_model
 from .constraints import verify_table
 from .orchestrator import TableGenResult
@@ -42,26 +45,38 @@ def build_derived(
     """Materialise the derived models (those in ``tables``, or all) in graph order."""
     wanted = set(tables) if tables is not None else None
     results: list[TableGenResult] = []
-    for table in manifest.derived_tables():
-        if wanted is not None and table.name not in wanted:
-            continue
-        started = time.perf_counter()
-        try:
-            sql = render_derived(manifest, adapter, table)
-            rows = adapter.create_table_as(table.name, sql)
-            if check:
-                verify_table(adapter, manifest, table)
-            result = TableGenResult(table.name, "derived", rows=rows)
-        except ShiveError as exc:
-            if fail_fast:
-                raise
-            logger.error("%s: %s", table.name, exc)
-            result = TableGenResult(table.name, "error", message=str(exc), error=exc)
-        result.seconds = time.perf_counter() - started
-        results.append(result)
-        if on_table:
-            on_table(result)
+    with adapter.generation() as generation:
+        for table in manifest.derived_tables():
+            if wanted is not None and table.name not in wanted:
+                continue
+            result = _build_one(manifest, adapter, table, check=check, fail_fast=fail_fast)
+            if result.status == "error":
+                generation.discard(f"derived model {table.name} failed")
+            else:
+                fault_point("generate.derived")
+            results.append(result)
+            if on_table:
+                on_table(result)
     return results
+
+
+def _build_one(
+    manifest: Manifest, adapter: TargetAdapter, table: Table, *, check: bool, fail_fast: bool
+) -> TableGenResult:
+    started = time.perf_counter()
+    try:
+        sql = render_derived(manifest, adapter, table)
+        rows = adapter.create_table_as(table.name, sql)
+        if check:
+            verify_table(adapter, manifest, table)
+        result = TableGenResult(table.name, "derived", rows=rows)
+    except ShiveError as exc:
+        if fail_fast:
+            raise
+        logger.error("%s: %s", table.name, exc)
+        result = TableGenResult(table.name, "error", message=str(exc), error=exc)
+    result.seconds = time.perf_counter() - started
+    return result
 
 
 def render_derived(manifest: Manifest, adapter: TargetAdapter, table: Table) -> str:

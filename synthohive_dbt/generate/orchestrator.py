@@ -6,6 +6,12 @@ failure half-way leaves the previous table (or none), and memory holds one chunk
 the compact key arrays of secondary parents. After each table is written, its declared
 constraints and foreign keys are verified by SQL on the target.
 
+All tables of one call are one generation (:meth:`TargetAdapter.generation`): they are
+staged, children read their staged parents, and they are swapped in together once
+every table is written and verified. A table that fails (or a process that is killed)
+leaves the previous complete set in place; a caller that builds more in the same run
+(``generate_step``: the derived models) opens the generation around both.
+
 Row counts: a root table gets ``rows[name]`` if given, else its configured size
 (``synth.rows``, ``synth.scale`` x real rows, or the real row count) times ``scale``;
 a child table's size follows from its primary parent and the child-count model; a
@@ -24,10 +30,12 @@ import duckdb
 import pyarrow as pa
 
 from ..errors import GenerationError, ShiveError
+from ..faults import fault_point
 from ..project.model import Manifest, Table
+from ..training.artifacts import TableArtifacts
 from .chunks import TableStream
 from .constraints import verify_table
-from .copying import copy_batches
+from .copying import copy_batches, snapshot_batches
 from .frames import ChunkCaster
 from .trained import TrainedTable, load_trained
 
@@ -101,17 +109,28 @@ def generate_project(
     failed: set[str] = set()
     con = real_con
     try:
-        for index, table in enumerate(selected, start=1):
-            if on_start:
-                on_start(table.name, index, len(selected))
-            if table.synth.mode == "copy" and con is None:
-                con = _open_real(manifest)
-            result = _run_table(manifest, adapter, table, options, con, failed, fail_fast, progress)
-            if result.status in ("error", "skipped"):
-                failed.add(table.name)
-            results.append(result)
-            if on_table:
-                on_table(result)
+        with adapter.generation() as generation:
+            for index, table in enumerate(selected, start=1):
+                if on_start:
+                    on_start(table.name, index, len(selected))
+                if table.synth.mode == "copy" and con is None and not _has_snapshot(manifest, table):
+                    con = _open_real(manifest)  # trained before copy rows were stored
+                result = _run_table(
+                    manifest, adapter, table, options, con, failed, fail_fast, progress
+                )
+                if result.status in ("error", "skipped"):
+                    failed.add(table.name)
+                else:
+                    fault_point("generate.table")
+                results.append(result)
+                if on_table:
+                    on_table(result)
+            if failed:
+                generation.discard(f"{len(failed)} table(s) failed: " + ", ".join(sorted(failed)))
+                logger.error(
+                    "generation %s is not swapped in: the target keeps its previous tables",
+                    generation.id,
+                )
     finally:
         if con is not None and real_con is None:
             con.close()
@@ -158,7 +177,12 @@ def _generate_table(
     """Write one table (learned or copied) and verify it."""
     trained = load_trained(manifest, table)
     seed = _table_seed(options.seed, table)
-    if trained.plan.mode == "copy":
+    snapshot = TableArtifacts(manifest.target_path, table.name).rows_path
+    if trained.plan.mode == "copy" and snapshot.is_file():
+        schema, batches = snapshot_batches(table, snapshot, chunk_size=options.chunk_size)
+        written = adapter.write_table(table.name, schema, _report(batches, table.name, progress))
+        result = TableGenResult(table.name, "copied", rows=written)
+    elif trained.plan.mode == "copy":
         if con is None:
             raise GenerationError(
                 f"copy table {table.name} needs the real data",
@@ -247,6 +271,10 @@ def _warn_child_rows(manifest: Manifest, selected: list[Table], rows: Mapping[st
             )
 
 
+def _has_snapshot(manifest: Manifest, table: Table) -> bool:
+    return TableArtifacts(manifest.target_path, table.name).rows_path.is_file()
+
+
 def _open_real(manifest: Manifest) -> duckdb.DuckDBPyConnection:
     from ..project.sources import open_real_connection
 
@@ -258,7 +286,9 @@ def _report(
 ) -> Iterator[pa.RecordBatch]:
     """Pass batches through, showing a running row count when ``progress``."""
     if not progress:
-        yield from batches
+        for batch in batches:
+            yield batch
+            fault_point("generate.chunk")
         return
     from rich.progress import Progress, SpinnerColumn, TextColumn
 
@@ -272,3 +302,4 @@ def _report(
         for batch in batches:
             bar.update(task, advance=batch.num_rows)
             yield batch
+            fault_point("generate.chunk")

@@ -13,12 +13,15 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from ..faults import fault_point
 from ..log import RunReport, event
-from .checks import load_profile_for, open_target, protect_from_profile
+from .checks import ensure_profile, open_target, project_lock, protect_from_profile
 
 if TYPE_CHECKING:
     from ..generate.orchestrator import TableGenResult
     from ..project.model import Manifest
+    from ..targets.base import TargetAdapter
+    from ..targets.generation import Generation
     from ..training.trainer import TableTrainResult
 
 log = logging.getLogger(__name__)
@@ -49,13 +52,30 @@ def train_step(
     fail_fast: bool = True,
     progress: bool = True,
     report: RunReport | None = None,
+    lock_timeout: float | None = None,
 ) -> int:
-    """Train the selected synth tables in graph order; return the exit code."""
+    """Train the selected synth tables in graph order; return the exit code.
+
+    Holds the project's lock (see :func:`~.checks.project_lock`)."""
+    with project_lock(manifest, "train", lock_timeout):
+        return _train(manifest, tables, full_refresh=full_refresh, fail_fast=fail_fast,
+                      progress=progress, report=report)  # fmt: skip
+
+
+def _train(
+    manifest: Manifest,
+    tables: list[str],
+    *,
+    full_refresh: bool,
+    fail_fast: bool,
+    progress: bool,
+    report: RunReport | None,
+) -> int:
     from ..project.sources import open_real_connection
     from ..spark.sources import refresh_spark_samples
     from ..training import train_project
 
-    profile = load_profile_for(manifest)
+    profile = ensure_profile(manifest, tables)
     refresh_spark_samples(manifest)  # Spark sources: re-sample the tables that changed
     synth = [t for t in tables if manifest.tables[t].materialized == "synth"]
     own = report is None
@@ -91,11 +111,30 @@ def generate_step(
     fail_fast: bool = True,
     progress: bool = True,
     report: RunReport | None = None,
+    lock_timeout: float | None = None,
 ) -> int:
-    """Generate the selected synth tables, then the derived models; return the exit code."""
+    """Generate the selected synth tables, then the derived models; return the exit code.
+
+    Both are one generation of the target: staged, then swapped in together only when
+    every table and derived model is written and verified (see
+    :mod:`synthohive_dbt.targets.generation`). Holds the project's lock.
+    """
+    with project_lock(manifest, "generate", lock_timeout):
+        return _generate(manifest, tables, options or GenerateOptions(), fail_fast=fail_fast,
+                         progress=progress, report=report)  # fmt: skip
+
+
+def _generate(
+    manifest: Manifest,
+    tables: list[str],
+    options: GenerateOptions,
+    *,
+    fail_fast: bool,
+    progress: bool,
+    report: RunReport | None,
+) -> int:
     from ..generate import build_derived, generate_project
 
-    options = options or GenerateOptions()
     protect_from_profile(manifest)
     synth = [t for t in tables if manifest.tables[t].materialized == "synth"]
     derived = [t for t in tables if manifest.tables[t].materialized == "derived"]
@@ -119,16 +158,39 @@ def generate_step(
         extra["chunk_size"] = options.chunk_size
     with open_target(manifest) as adapter:
         event(f"Writing to {adapter.describe()}", event="target")
-        if synth:
-            generate_project(
-                manifest, adapter, rows=dict(options.rows), scale=options.scale, tables=synth,
-                seed=manifest.seed, progress=progress, fail_fast=fail_fast, check=options.check,
-                on_table=on_table, **extra,
-            )  # fmt: skip
-        if derived and not report.failed:
-            build_derived(manifest, adapter, tables=derived, check=options.check,
-                          fail_fast=fail_fast, on_table=on_table)  # fmt: skip
+        with adapter.generation() as generation:
+            if synth:
+                generate_project(
+                    manifest, adapter, rows=dict(options.rows), scale=options.scale,
+                    tables=synth, seed=manifest.seed, progress=progress, fail_fast=fail_fast,
+                    check=options.check, on_table=on_table, **extra,
+                )  # fmt: skip
+            if derived and not report.failed:
+                build_derived(manifest, adapter, tables=derived, check=options.check,
+                              fail_fast=fail_fast, on_table=on_table)  # fmt: skip
+            if report.failed:
+                generation.discard("a table failed")
+        _log_swap(adapter, generation)
+    fault_point("generate.committed")
     return report.summary() if own else report.exit_code
+
+
+def _log_swap(adapter: TargetAdapter, generation: Generation) -> None:
+    """Say whether the run's tables replaced the target's, and as which generation."""
+    if not generation.complete and not adapter.SUPPORTS_ATOMIC_RUN:
+        event(f"{adapter.describe()} cannot swap a run's tables in together: the tables "
+              "written before the failure replaced their previous versions",
+              level=logging.WARNING, event="generation", swapped=False,
+              generation_id=generation.id)  # fmt: skip
+    elif not generation.complete:
+        event(f"Kept the previous tables of {adapter.describe()}: this run's tables were "
+              "not swapped in", level=logging.WARNING, event="generation", swapped=False,
+              generation_id=generation.id)  # fmt: skip
+    elif generation.staged:
+        how = "together" if adapter.SUPPORTS_ATOMIC_RUN else "one by one"
+        event(f"Swapped in {len(generation.staged)} table(s) {how} as generation "
+              f"{generation.id}", event="generation", swapped=True,
+              generation_id=generation.id)  # fmt: skip
 
 
 def run_step(
@@ -141,8 +203,27 @@ def run_step(
     progress: bool = True,
     store_failures: bool | None = None,
     args: dict[str, Any] | None = None,
+    lock_timeout: float | None = None,
 ) -> int:
-    """validate → profile → train → generate → derived → test; return the exit code."""
+    """validate → profile → train → generate → derived → test; return the exit code.
+
+    Holds the project's lock from start to end (see :func:`~.checks.project_lock`)."""
+    with project_lock(manifest, "run", lock_timeout):
+        return _run(manifest, tables, options, full_refresh=full_refresh, fail_fast=fail_fast,
+                    progress=progress, store_failures=store_failures, args=args)  # fmt: skip
+
+
+def _run(
+    manifest: Manifest,
+    tables: list[str],
+    options: GenerateOptions | None,
+    *,
+    full_refresh: bool,
+    fail_fast: bool,
+    progress: bool,
+    store_failures: bool | None,
+    args: dict[str, Any] | None,
+) -> int:
     from ..project.profile_step import profile_tables
     from ..project.validate import validate_project
     from .testing import test_step

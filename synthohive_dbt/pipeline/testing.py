@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..log import event
-from .checks import load_profile_for, open_target
+from .checks import load_profile_for, open_target, project_lock
 
 if TYPE_CHECKING:
     from ..datatests.runner import TestRunResult
@@ -25,17 +25,38 @@ def test_step(
     tables: list[str] | None = None,
     store_failures: bool | None = None,
     fail_fast: bool = False,
+    require_privacy: bool = False,
     args: dict[str, Any] | None = None,
     closing: bool = True,
+    lock_timeout: float | None = None,
 ) -> TestRunResult:
     """Emit the tests into ``target/tests/`` and run those of ``tables`` on the target.
 
     SQL tests (integrity, distribution) run first, then the privacy tests, which read a
     bounded sample of the real rows (skipped, with the reason, when the sources cannot
     be opened). Writes ``target/run_results.json``. ``store_failures`` None takes the
-    project's ``data_tests.store_failures`` setting. ``closing`` False leaves dbt's
-    ``Done.`` line to the caller (``shive run`` closes over all its stages).
+    project's ``data_tests.store_failures`` setting. ``require_privacy`` turns privacy
+    tests skipped for want of the real data into errors. ``closing`` False leaves dbt's
+    ``Done.`` line to the caller (``shive run`` closes over all its stages). Holds the
+    project's lock (the tests read the set of tables a generation swapped in, and may
+    store failing rows in the target).
     """
+    with project_lock(manifest, "test", lock_timeout):
+        return _test(manifest, tables=tables, store_failures=store_failures,
+                     fail_fast=fail_fast, require_privacy=require_privacy, args=args,
+                     closing=closing)  # fmt: skip
+
+
+def _test(
+    manifest: Manifest,
+    *,
+    tables: list[str] | None,
+    store_failures: bool | None,
+    fail_fast: bool,
+    require_privacy: bool,
+    args: dict[str, Any] | None,
+    closing: bool,
+) -> TestRunResult:
     from ..datatests import (
         emit_privacy_tests,
         emit_tests,
@@ -85,10 +106,13 @@ def test_step(
             adapter, tests, store_failures=store_failures, fail_fast=fail_fast, on_result=on_result
         )
         stopped = fail_fast and not result.success
-        result.results += run_privacy_tests(
+        privacy_results = run_privacy_tests(
             manifest, adapter, selected_privacy, on_result=on_result, start=len(tests), total=total,
             skip_reason="skipped after an earlier failure (--fail-fast)" if stopped else None,
         )  # fmt: skip
+        if require_privacy and not stopped:
+            _required(privacy_results)
+        result.results += privacy_results
         result.elapsed = time.perf_counter() - started
     write_privacy_tests(privacy, result.results, manifest.target_dir, measured_at=result.generated_at)
     path = manifest.target_dir / RUN_RESULTS
@@ -97,6 +121,15 @@ def test_step(
     for line in lines if closing else lines[:-1]:
         event(line, event="summary")
     return result
+
+
+def _required(results: list[Any]) -> None:
+    """Privacy tests that were skipped (no real data) become errors (--require-privacy)."""
+    for result in results:
+        if result.status == "skipped":
+            result.status = "error"
+            result.message = f"required by --require-privacy: {result.message}"
+            log.error("%s: %s", result.name, result.message)
 
 
 def report_step(manifest: Manifest) -> Path:

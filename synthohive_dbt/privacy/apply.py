@@ -15,6 +15,7 @@ from typing import Literal
 
 import pandas as pd
 
+from synthohive_dbt.dtypes import dtype_name
 from synthohive_dbt.errors import PrivacyError
 from synthohive_dbt.project.model import Column, Table
 
@@ -79,7 +80,7 @@ def _column_plan(series: pd.Series, column: Column, table: Table) -> ColumnPlan:
     return ColumnPlan(
         column=column.name,
         action=pii.action,
-        dtype=str(series.dtype),
+        dtype=dtype_name(series.dtype),
         data_type=column.data_type,
         removed=False,
         locale=pii.locale,

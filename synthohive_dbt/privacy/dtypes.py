@@ -10,6 +10,7 @@ from __future__ import annotations
 import pandas as pd
 from pandas.api import types as ptypes
 
+from synthohive_dbt.dtypes import as_dtype
 from synthohive_dbt.errors import PrivacyError
 
 from .faking import to_date
@@ -40,7 +41,7 @@ def restore_dtype(values: pd.Series, dtype: str, kind: FakeKind, *, column: str)
         texts = values.map(lambda v: None if v is None else str(to_date(v)))
         if kind.value_type == "date" and dtype == "object":
             return values
-        return texts.astype(dtype) if dtype != "object" else texts
+        return as_dtype(texts, dtype)
     except (TypeError, ValueError, OverflowError) as exc:
         raise PrivacyError(
             f"fake {kind.name} values do not fit the column's type {dtype}: {exc}",
@@ -67,6 +68,6 @@ def _digits(text: str) -> str:
 def null_column(n_rows: int, dtype: str, index: pd.Index) -> pd.Series:
     """A column of ``n_rows`` nulls in ``dtype`` (its nullable variant when needed)."""
     try:
-        return pd.Series([None] * n_rows, index=index, dtype=_nullable_dtype(dtype))
+        return as_dtype(pd.Series([None] * n_rows, index=index, dtype=object), _nullable_dtype(dtype))
     except (TypeError, ValueError):
         return pd.Series([None] * n_rows, index=index, dtype=object)

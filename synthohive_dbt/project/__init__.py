@@ -14,7 +14,7 @@ from __future__ import annotations
 from .compile import compile_model
 from .graph import select_tables, topological_order
 from .jinja import RenderedModel, render_model
-from .loader import load_project
+from .loader import load_project, load_trained_project
 from .manifest import read_manifest, write_manifest
 from .model import (
     CheckConstraint,
@@ -45,6 +45,7 @@ __all__ = [
     "compile_model",
     "create_target_adapter",
     "load_project",
+    "load_trained_project",
     "model_relation",
     "open_real_connection",
     "quote_identifier",

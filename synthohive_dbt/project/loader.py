@@ -26,7 +26,7 @@ from typing import Any
 import duckdb
 from pydantic import ValidationError
 
-from ..errors import ProjectError, known_names_hint
+from ..errors import ProjectError, SourceUnavailable, known_names_hint
 from .declared import Declared
 from .diagnostics import validation_error
 from .files import (
@@ -117,6 +117,57 @@ def load_project(
         target_type=resolved.type,
         profiles_path=str(resolved.profiles_path or ""),
     )
+
+
+def load_trained_project(
+    project_dir: str | Path,
+    *,
+    profiles_dir: str | Path | None = None,
+    target: str | None = None,
+    vars: dict[str, Any] | None = None,
+    seed: int | None = None,
+) -> Manifest:
+    """The project for the steps that work from trained artifacts (generate, test, report).
+
+    Loaded from its files like :func:`load_project` while its sources can be read; where
+    they cannot (the project was copied, with its ``target/``, to a machine that cannot
+    reach the production data), the manifest recorded in ``target/manifest.json`` by the
+    last load stands in, re-rooted in ``project_dir`` and pointed at the target that
+    ``profiles.yml`` here names. Only the privacy tests need the real rows; they say so.
+    """
+    try:
+        return load_project(
+            project_dir, profiles_dir=profiles_dir, target=target, vars=vars, seed=seed
+        )
+    except SourceUnavailable as exc:
+        from .manifest import MANIFEST_FILE, read_manifest
+
+        root = Path(project_dir).resolve()
+        config, _ = read_project_config(root)
+        recorded = (root / config.target_path).resolve() / MANIFEST_FILE
+        if not recorded.is_file():
+            exc.hint = (
+                f"{exc.hint}; with no {MANIFEST_FILE} in the target folder there is no "
+                "recorded project to generate from either: train where the sources are"
+            )
+            raise
+        manifest = read_manifest(recorded)
+        resolved = resolve_target(root, config.profile_name, profiles_dir=profiles_dir, target=target)
+        manifest.project_dir = str(root)
+        manifest.target_path = str(recorded.parent)
+        manifest.target_name = resolved.target_name
+        manifest.target_type = resolved.type
+        manifest.profiles_path = str(resolved.profiles_path or "")
+        if seed is not None:
+            manifest.seed = seed
+        if vars:
+            log.warning("--vars is ignored: the project was recorded with its vars at training")
+        log.warning(
+            "sources not reachable (%s): working from the project recorded in %s",
+            exc.message,
+            recorded,
+        )
+        return manifest
 
 
 # ---- steps -----------------------------------------------------------------------------

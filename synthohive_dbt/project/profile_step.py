@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..errors import ShiveError
+from ..faults import fault_point
 from ..log import RunReport, event
 from .model import Manifest
 from .pii_scan import (
@@ -90,6 +91,7 @@ def profile_tables(
         merged["pii_findings"] = merge_pii_findings(merged, findings, scanned) if detect else []
         write_profile(merged, path)
         event(f"Wrote {path}", event="artifact", path=str(path))
+        fault_point("profile.written")
     return report.summary() if own_report else report.exit_code
 
 

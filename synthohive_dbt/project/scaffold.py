@@ -14,7 +14,9 @@ from importlib.resources.abc import Traversable
 from pathlib import Path
 
 from ..errors import ProjectError
+from ..locking import PROJECT_LOCK_FILE, exclusive
 from .files import read_project_config, require_plain_name
+from .settings import ProjectConfig
 
 log = logging.getLogger(__name__)
 
@@ -38,8 +40,8 @@ def template_root() -> Traversable:
     return root
 
 
-def init_project(destination: str | Path) -> Path:
-    """Create a new project at ``destination`` (its folder name becomes the project name)."""
+def new_project_folder(destination: str | Path) -> tuple[Path, str]:
+    """``destination`` and its project name, checked: a plain name, a new or empty folder."""
     dest = Path(destination).expanduser()
     name = require_plain_name(dest.resolve().name, "project name")
     if dest.exists() and (not dest.is_dir() or any(dest.iterdir())):
@@ -48,6 +50,12 @@ def init_project(destination: str | Path) -> Path:
             path=dest,
             hint="choose a new name, or remove the folder first",
         )
+    return dest, name
+
+
+def init_project(destination: str | Path) -> Path:
+    """Create a new project at ``destination`` (its folder name becomes the project name)."""
+    dest, name = new_project_folder(destination)
     dest.mkdir(parents=True, exist_ok=True)
     _copy_tree(template_root(), dest, name)
     (dest / ".gitignore").write_text(GITIGNORE, encoding="utf-8")
@@ -77,6 +85,15 @@ def clean_project(project_dir: str | Path) -> list[Path]:
     """
     root = Path(project_dir).resolve()
     config, path = read_project_config(root)
+    target = root / config.target_path
+    if not target.is_dir():
+        return _clean(root, config, path)
+    # not while another shive command works on the project (it would lose its target/)
+    with exclusive(target / PROJECT_LOCK_FILE, "clean", what=f"project {config.name} ({root})"):
+        return _clean(root, config, path)
+
+
+def _clean(root: Path, config: ProjectConfig, path: Path) -> list[Path]:
     removed: list[Path] = []
     for entry in config.clean_targets or [config.target_path]:
         candidate = root / entry

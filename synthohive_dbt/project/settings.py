@@ -7,15 +7,18 @@ and every model's ``config.synth``; a key left out falls through to the next lev
 
 from __future__ import annotations
 
+import copy
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, create_model, field_validator, model_validator
 
+from ..synth.settings import PRIVACY_FIELDS
+from ..synth.settings import SynthSettings as EngineSettings
 from .model import ColumnKind, OrphanPolicy, SynthConfig, SynthMode
 
 PROJECT_FILE = "shive_project.yml"
 #: the CTGAN engine's default ``pac``: batch_size must be a multiple of it (checked at validate)
-DEFAULT_PAC = 10
+DEFAULT_PAC: int = EngineSettings.model_fields["pac"].default
 
 
 class StrictModel(BaseModel):
@@ -24,16 +27,40 @@ class StrictModel(BaseModel):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
 
-class SynthSettings(StrictModel):
-    """Per-table synthesis settings; every key optional so levels can be merged."""
+def _optional_layer(
+    model: type[BaseModel], name: str, exclude: tuple[str, ...] = ()
+) -> type[StrictModel]:
+    """``model``'s fields but ``exclude``, each optional (None: fall through to the next
+    level), with the same types, bounds and descriptions: a layer of settings that can be
+    merged."""
+    fields: dict[str, Any] = {}
+    for key, info in model.model_fields.items():
+        if key in exclude:
+            continue
+        optional = copy.copy(info)
+        optional.default = None
+        optional.default_factory = None
+        fields[key] = (info.annotation | None, optional)
+    return create_model(name, __base__=StrictModel, **fields)
+
+
+#: every CTGAN engine setting, optional: derived from the engine's own model
+#: (synth/settings.py), so a setting the engine gains is accepted here at once; the ones
+#: set from the privacy settings are not (``privacy.min_count`` is project-wide)
+EngineLayer = _optional_layer(EngineSettings, "EngineLayer", exclude=PRIVACY_FIELDS)
+
+
+class SynthSettings(EngineLayer):  # type: ignore[misc, valid-type]
+    """Per-table synthesis settings; every key optional so levels can be merged.
+
+    The engine's keys come from :data:`EngineLayer`; the keys below are the pipeline's.
+    """
 
     mode: SynthMode | None = Field(None, description="learn: CTGAN; copy: copy the table verbatim")
     rows: int | None = Field(None, ge=0, description="rows to generate")
     scale: float | None = Field(
         None, gt=0, description="rows to generate as a multiple of the source rows"
     )
-    epochs: int | None = Field(None, ge=1)
-    batch_size: int | None = Field(None, ge=2)
     seed: int | None = None
     context_columns: list[str] | None = Field(
         None, description="parent columns the child is conditioned on"
@@ -53,37 +80,6 @@ class SynthSettings(StrictModel):
     partitions: int | None = Field(
         None, ge=1, description="parts a Spark target generates the table in (docs/spark.md)"
     )
-    # CTGAN engine settings carried in SynthConfig.extra (synth.settings.SynthSettings)
-    discriminator_steps: int | None = Field(None, ge=1)
-    pac: int | None = Field(None, ge=1)
-    log_frequency: bool | None = None
-    embedding_dim: int | None = Field(None, ge=1)
-    generator_dim: list[int] | None = None
-    discriminator_dim: list[int] | None = None
-    generator_lr: float | None = Field(None, gt=0)
-    generator_decay: float | None = Field(None, ge=0)
-    discriminator_lr: float | None = Field(None, gt=0)
-    discriminator_decay: float | None = Field(None, ge=0)
-    gradient_penalty: float | None = Field(None, ge=0)
-    gumbel_tau: float | None = Field(None, gt=0)
-    generator_ema: float | None = Field(None, ge=0, lt=1, description="EMA decay of the sampled generator weights")
-    context_uncond_fraction: float | None = Field(None, ge=0, le=1)
-    max_modes: int | None = Field(None, ge=1, description="mixture components per numeric column")
-    mode_weight_threshold: float | None = Field(None, ge=0, lt=1)
-    gmm_sample_rows: int | None = Field(None, ge=50)
-    max_categories: int | None = Field(None, ge=2)
-    rare_pool_size: int | None = Field(None, ge=1)
-    eval_every: int | None = Field(None, ge=1, description="epochs between fidelity checks")
-    eval_rows: int | None = Field(None, ge=50)
-    holdout_fraction: float | None = Field(None, gt=0, lt=1)
-    patience: int | None = Field(None, ge=1)
-    min_delta: float | None = Field(None, ge=0)
-    threads: int | None = Field(None, ge=1)
-    device: str | None = None
-    precision: Literal["auto", "float32", "bfloat16"] | None = None
-    sample_batch_rows: int | None = Field(None, ge=1)
-    max_resample_rounds: int | None = Field(None, ge=0)
-    enforce_observed_bounds: bool | None = None
 
     @model_validator(mode="after")
     def _rows_or_scale(self) -> SynthSettings:

@@ -25,7 +25,7 @@ import sqlglot
 from sqlglot.dialects.duckdb import DuckDB
 from sqlglot.tokens import TokenType
 
-from ..errors import ProfileError, ProjectError, known_names_hint
+from ..errors import ProfileError, ProjectError, SourceUnavailable, known_names_hint
 from .model import SourceTable
 
 if TYPE_CHECKING:
@@ -190,7 +190,7 @@ def _require_files(st: SourceTable) -> None:
         else ([location] if Path(location).is_file() else [])
     )
     if not found:
-        raise ProfileError(
+        raise SourceUnavailable(
             f"source {st.source}.{st.name}: file not found: {location}",
             path=location,
             table=f"{st.source}.{st.name}",
@@ -203,7 +203,7 @@ def _require_spark_cache(st: SourceTable) -> None:
     """A Spark source is read in DuckDB through its cached sample; it must be there."""
     location = st.location or ""
     if not Path(location).is_file():
-        raise ProfileError(
+        raise SourceUnavailable(
             f"source {st.source}.{st.name}: the sample of Spark table "
             f"{st.schema or 'default'}.{st.identifier or st.name} is not cached: {location}",
             path=location,
@@ -217,7 +217,7 @@ def _attach(con: duckdb.DuckDBPyConnection, st: SourceTable, attached: dict[str,
     if location in attached:
         return attached[location]
     if not Path(location).is_file():
-        raise ProfileError(
+        raise SourceUnavailable(
             f"source {st.source}.{st.name}: DuckDB database file not found: {location}",
             path=location,
             table=f"{st.source}.{st.name}",

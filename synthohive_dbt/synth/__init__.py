@@ -18,9 +18,26 @@ Modules, in pipeline order: ``columns`` (kinds and dtypes), ``continuous`` and
 
 from __future__ import annotations
 
-from .constraints import ClipTally
-from .fidelity import fidelity_score
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from .settings import EpochInfo, SynthSettings
-from .synthesizer import TableSynthesizer
+
+if TYPE_CHECKING:
+    from .constraints import ClipTally
+    from .fidelity import fidelity_score
+    from .synthesizer import TableSynthesizer
+
+#: names imported on first use: torch loads only when the engine itself is needed, so
+#: ``shive validate`` and the project layer (which read :class:`SynthSettings`) stay fast
+_LAZY = {"ClipTally": "constraints", "fidelity_score": "fidelity", "TableSynthesizer": "synthesizer"}
 
 __all__ = ["ClipTally", "EpochInfo", "SynthSettings", "TableSynthesizer", "fidelity_score"]
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        value = getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

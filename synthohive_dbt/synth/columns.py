@@ -21,7 +21,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from pandas.api import types as ptypes
 
-from ..dtypes import as_dtype, dtype_name, writable
+from ..dtypes import TEXT_DTYPE, as_dtype, dtype_name, writable
 from ..errors import TrainingError
 
 KINDS = ("numeric", "categorical", "datetime", "boolean", "text")
@@ -111,7 +111,7 @@ def describe_column(series: pd.Series, kind: str) -> ColumnSpec:
     spec = ColumnSpec(
         name=name,
         kind=kind,
-        dtype=dtype_name(series.dtype),
+        dtype=_portable_dtype(series),
         storage="value",
         nullable=bool(null.any()),
         all_null=bool(null.all()),
@@ -124,6 +124,15 @@ def describe_column(series: pd.Series, kind: str) -> ColumnSpec:
     elif kind == "datetime":
         _describe_datetime(series, spec)
     return spec
+
+
+def _portable_dtype(series: pd.Series) -> str:
+    """The dtype's portable name; an object column of strings is text in either major."""
+    if ptypes.is_object_dtype(series.dtype):
+        probe = _probe(series)
+        if probe and all(isinstance(v, str) for v in probe):
+            return TEXT_DTYPE
+    return dtype_name(series.dtype)
 
 
 def _describe_numeric(series: pd.Series, spec: ColumnSpec) -> None:

@@ -19,6 +19,11 @@ from ..errors import TrainingError, did_you_mean
 Precision = Literal["auto", "float32", "bfloat16"]
 
 
+#: engine settings the pipeline sets from the project's privacy settings
+#: (``privacy.min_count``, the ``pii: {action: keep}`` columns), never from ``config.synth``
+PRIVACY_FIELDS = ("min_count", "raw_columns")
+
+
 class SynthSettings(BaseModel):
     """Hyperparameters of the CTGAN engine; unknown keys are errors."""
 

@@ -8,6 +8,8 @@ can do is declared as class constants, so callers never branch on a target's nam
 
 from __future__ import annotations
 
+import contextlib
+import logging
 import re
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator, Sequence
@@ -17,6 +19,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from pydantic import ValidationError
 
 from ..errors import TargetError, known_names_hint
+from .generation import Generation, TableGeneration, new_generation_id
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -25,6 +28,8 @@ if TYPE_CHECKING:
 
 #: a plain SQL name: what a table, schema or database from configuration may be
 PLAIN_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,127}$")
+
+log = logging.getLogger(__name__)
 
 
 def validate_identifier(name: str, what: str = "identifier") -> str:
@@ -63,6 +68,9 @@ class TargetAdapter(ABC):
     dialect: ClassVar[str] = "duckdb"
     #: writes of one table become visible all at once (temporary name, then swap)
     SUPPORTS_ATOMIC_WRITE: ClassVar[bool] = True
+    #: the tables of one generation are staged and swapped in together (see
+    #: :mod:`.generation`); without it, each table is swapped in as it is written
+    SUPPORTS_ATOMIC_RUN: ClassVar[bool] = False
     #: the target can keep failing rows of a test in a table (``--store-failures``)
     SUPPORTS_STORE_FAILURES: ClassVar[bool] = True
     #: the target generates large tables itself, in parallel partitions
@@ -76,6 +84,7 @@ class TargetAdapter(ABC):
     def __init__(self, config: TargetConfig, project_dir: Path) -> None:
         self.config = _as_config_class(config, self.config_class)
         self.project_dir = Path(project_dir)
+        self._generation: Generation | None = None
 
     # ---- lifecycle -------------------------------------------------------------------
     @abstractmethod
@@ -91,6 +100,73 @@ class TargetAdapter(ABC):
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+    # ---- generations -----------------------------------------------------------------
+    @contextlib.contextmanager
+    def generation(self, generation_id: str | None = None) -> Iterator[Generation]:
+        """Stage every table written in the block; swap them in together when it ends.
+
+        Inside the block, :meth:`write_table` and :meth:`create_table_as` stage the
+        table, and :meth:`relation`, :meth:`read_table` and :meth:`table_exists` see
+        the staged tables (so children read their staged parents). When the block ends
+        without an exception and nothing called :meth:`Generation.discard`, all staged
+        tables are swapped in at once; otherwise they are dropped and the previous
+        tables stay. A block inside another one joins it (the outer one swaps).
+        """
+        if self._generation is not None:
+            yield self._generation
+            return
+        gen = Generation(generation_id or new_generation_id())
+        self._begin_generation(gen)
+        self._generation = gen
+        swapped = False
+        try:
+            yield gen
+            if gen.complete:
+                self._generation = None  # the swap works on the final names
+                if gen.staged:
+                    self._commit_generation(gen)
+                    log.debug("swapped in generation %s: %s", gen.id, ", ".join(gen.staged))
+                swapped = True
+        finally:
+            self._generation = None
+            try:
+                if not swapped:
+                    self._abort_generation(gen)
+            finally:
+                self._end_generation(gen)
+
+    @property
+    def current_generation(self) -> Generation | None:
+        """The generation being staged, if a :meth:`generation` block is open."""
+        return self._generation
+
+    def staged(self, name: str) -> str | None:
+        """Where table ``name`` is staged in the open generation (None: not staged)."""
+        return self._generation.staged.get(name) if self._generation is not None else None
+
+    def _begin_generation(self, gen: Generation) -> None:
+        """Prepare staging (and remove what killed generations left); default: none."""
+        log.debug("the %s target swaps each table in as it is written", self.type)
+
+    def _commit_generation(self, gen: Generation) -> None:  # noqa: B027 - optional hook
+        """Swap every staged table of ``gen`` in, at once where the target can."""
+
+    def _abort_generation(self, gen: Generation) -> None:  # noqa: B027 - optional hook
+        """Drop what ``gen`` staged; the tables in place stay as they were."""
+
+    def _end_generation(self, gen: Generation) -> None:  # noqa: B027 - optional hook
+        """Release what :meth:`_begin_generation` took, after the swap or the abort."""
+
+    def _staged_write(self, name: str, where: str, rows: int) -> None:
+        """Record that table ``name`` was written to ``where`` (staged when in a generation)."""
+        if self._generation is not None:
+            self._generation.staged[name] = where
+            self._generation.rows[name] = rows
+
+    def table_generations(self) -> dict[str, TableGeneration]:
+        """The generation each table in the target was swapped in by (empty: unknown)."""
+        return {}
 
     # ---- data ------------------------------------------------------------------------
     @abstractmethod
@@ -145,7 +221,8 @@ class TargetAdapter(ABC):
         """Remove table (or view) ``name`` if it exists."""
 
     def list_tables(self) -> list[str]:
-        """Names of the tables and views in the target (staging tables left out)."""
+        """Names of the tables and views in the target (staging tables left out; inside a
+        generation, the tables it staged are listed too)."""
         raise TargetError(
             f"the {self.type} target cannot list its tables",
             hint="implement list_tables() in the adapter",

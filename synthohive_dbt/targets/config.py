@@ -44,6 +44,12 @@ class DuckDBTarget(TargetConfig):
         "checks over large tables spill to disk rather than grow; null: DuckDB's default "
         "(80% of RAM)",
     )
+    relations: dict[str, str] = Field(
+        default_factory=dict,
+        description="table -> 'schema.name' it is stored as, for tables that must sit where "
+        "another tool looks for them (shive init --from-dbt writes these); other tables "
+        "go to <schema>.<table>",
+    )
 
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 

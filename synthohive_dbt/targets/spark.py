@@ -6,6 +6,15 @@ staging table is written leaves the previous table untouched and drops the stagi
 table; only the two catalog statements of the swap are not one transaction, so a
 crash exactly between them leaves no table (never half of one).
 
+Inside a generation (:mod:`.generation`) a table is written, by the same staging and
+swap, as ``__shive_gen_<id>_<name>`` and read back under that name. The generation's
+swap first marks every staged table (table properties ``shive.generation_id``,
+``shive.committing``), then renames them over their final tables one by one: a Hive
+catalog has no transaction over several tables, so a process killed during the renames
+leaves some tables swapped; the next generation finds the marked staged tables and
+finishes their renames (rolls forward) before it starts, and drops unmarked ones.
+Every swapped table keeps ``shive.generation_id`` in its properties.
+
 With ``location:`` set, each write goes to a fresh folder
 ``<location>/<table>/<write id>`` and the folder of the replaced table is deleted
 after the swap: overwriting ``<location>/<table>`` in place would destroy the
@@ -25,9 +34,17 @@ from typing import TYPE_CHECKING, Any, ClassVar
 import pyarrow as pa
 
 from ..errors import TargetError, known_names_hint
+from ..faults import fault_point
 from .base import TargetAdapter, validate_identifier
 from .batches import TEMP_PREFIX, conform_batches, rebatch, temp_name
 from .config import SparkTarget
+from .generation import (
+    HIDDEN_PREFIX,
+    Generation,
+    TableGeneration,
+    parse_stage_name,
+    stage_name,
+)
 from .spark_arrow import arrow_chunks, partition_stream, to_arrow, to_dataframe
 from .spark_session import (
     build_session,
@@ -45,6 +62,11 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+#: table properties a generation's swap sets on the tables it stages
+GENERATION_PROPERTY = "shive.generation_id"
+ROWS_PROPERTY = "shive.rows"
+COMMITTING_PROPERTY = "shive.committing"
+
 
 class SparkAdapter(TargetAdapter):
     """Writes tables into one database of a Spark catalog."""
@@ -52,6 +74,8 @@ class SparkAdapter(TargetAdapter):
     type: ClassVar[str] = "spark"
     dialect: ClassVar[str] = "spark"
     SUPPORTS_ATOMIC_WRITE: ClassVar[bool] = True
+    #: staged, then renamed one by one; a kill during the renames is rolled forward
+    SUPPORTS_ATOMIC_RUN: ClassVar[bool] = True
     SUPPORTS_STORE_FAILURES: ClassVar[bool] = True
     #: learned tables are generated on the executors (generate_table; see docs/spark.md)
     SUPPORTS_DISTRIBUTED_GENERATION: ClassVar[bool] = True
@@ -124,8 +148,15 @@ class SparkAdapter(TargetAdapter):
         return "`" + identifier.replace("`", "``") + "`"
 
     def relation(self, name: str) -> str:
+        """```db`.`name``, or the table staged for ``name`` in the open generation."""
         validate_identifier(name, "table name")
-        return f"{self.quote(self.database)}.{self.quote(name)}"
+        return self._qualified(self._physical(name))
+
+    def _physical(self, name: str) -> str:
+        return self.staged(name) or name
+
+    def _qualified(self, physical: str) -> str:
+        return f"{self.quote(self.database)}.{self.quote(physical)}"
 
     def query(self, sql: str) -> pa.Table:
         """Run Spark SQL and collect the result to the driver as Arrow."""
@@ -139,8 +170,14 @@ class SparkAdapter(TargetAdapter):
 
     # ---- catalog ---------------------------------------------------------------------
     def _table_type(self, name: str) -> str | None:
-        """'MANAGED', 'EXTERNAL', 'VIEW', ... or None when ``name`` does not exist."""
-        qualified = f"{self.database}.{name}"
+        """'MANAGED', 'EXTERNAL', 'VIEW', ... or None when table ``name`` (staged, in a
+        generation) does not exist."""
+        return self._catalog_type(self._physical(name))
+
+    def _catalog_type(self, physical: str) -> str | None:
+        """The type of catalog entry ``physical``, or None when there is none."""
+        name = physical
+        qualified = f"{self.database}.{physical}"
         with spark_errors("catalog lookup", table=name):
             if not self.spark.catalog.tableExists(qualified):
                 return None
@@ -150,29 +187,37 @@ class SparkAdapter(TargetAdapter):
         validate_identifier(name, "table name")
         return self._table_type(name) is not None
 
-    def list_tables(self) -> list[str]:
-        """Tables and views in the database (Spark lowercases names), staging left out."""
+    def _catalog_names(self) -> list[str]:
         with spark_errors("listing tables"):
             tables = self.spark.catalog.listTables(self.database)
-        return sorted(
-            t.name for t in tables if not t.isTemporary and not t.name.startswith(TEMP_PREFIX)
-        )
+        return [t.name for t in tables if not t.isTemporary]
+
+    def list_tables(self) -> list[str]:
+        """Tables and views in the database (Spark lowercases names), and those the open
+        generation staged; staging tables left out."""
+        names = {n for n in self._catalog_names() if not n.startswith(HIDDEN_PREFIX)}
+        if self.current_generation is not None:
+            names.update(self.current_generation.staged)
+        return sorted(names)
 
     def drop_table(self, name: str) -> None:
         """Drop table or view ``name``; data this target wrote under ``location`` goes too."""
         validate_identifier(name, "table name")
-        location = self._owned_location(name)
-        self._drop_relation(name)
+        physical = self._physical(name)
+        location = self._owned_location(name, physical)
+        self._drop_relation(physical)
         if location:
             self._delete_path(location)
+        if self.current_generation is not None:
+            self.current_generation.staged.pop(name, None)
 
-    def _drop_relation(self, name: str) -> None:
-        kind = self._table_type(name)
+    def _drop_relation(self, physical: str) -> None:
+        kind = self._catalog_type(physical)
         if kind is None:
             return
         keyword = "VIEW" if kind == "VIEW" else "TABLE"
-        with spark_errors("drop", table=name):
-            self.spark.sql(f"DROP {keyword} IF EXISTS {self.relation(name)}")
+        with spark_errors("drop", table=physical):
+            self.spark.sql(f"DROP {keyword} IF EXISTS {self._qualified(physical)}")
 
     # ---- writing ---------------------------------------------------------------------
     def write_table(self, name: str, schema: pa.Schema, batches: Iterable[pa.RecordBatch]) -> int:
@@ -194,19 +239,22 @@ class SparkAdapter(TargetAdapter):
 
     def _write_staged(self, name: str, frames: Iterator[DataFrame]) -> int:
         staging = temp_name(name[:100], "_" + uuid.uuid4().hex[:8])
+        gen = self.current_generation
+        physical = stage_name(gen.id, name) if gen is not None else name
         path = self._write_path(name)
         done = False
         try:
             for index, df in enumerate(frames):
                 self._save(df, name, staging, path, append=index > 0)
             with spark_errors("counting rows", table=name):
-                rows = self.spark.table(self.relation(staging)).count()
-            self._swap(name, staging)
+                rows = self.spark.table(self._qualified(staging)).count()
+            self._swap(name, staging, physical)
             done = True
         finally:
             if not done:
                 self._discard(staging, path)
-        log.debug("wrote %d rows to %s", rows, self.relation(name))
+        self._staged_write(name, physical, rows)
+        log.debug("wrote %d rows to %s", rows, self._qualified(physical))
         return rows
 
     def _save(self, df: DataFrame, name: str, staging: str, path: str | None, append: bool) -> None:
@@ -218,14 +266,18 @@ class SparkAdapter(TargetAdapter):
         if path and not append:
             writer = writer.option("path", path)
         with spark_errors("write", table=name):
-            writer.saveAsTable(self.relation(staging))
+            writer.saveAsTable(self._qualified(staging))
 
-    def _swap(self, name: str, staging: str) -> None:
-        """Replace ``name`` by the staging table, then delete the replaced table's folder."""
-        replaced = self._owned_location(name)
-        self._drop_relation(name)
+    def _swap(self, name: str, staging: str, physical: str | None = None) -> None:
+        """Replace table ``physical`` (default ``name``) by catalog entry ``staging``, then
+        delete the replaced table's folder."""
+        physical = physical or name
+        replaced = self._owned_location(name, physical)
+        self._drop_relation(physical)
         with spark_errors("rename", table=name):
-            self.spark.sql(f"ALTER TABLE {self.relation(staging)} RENAME TO {self.relation(name)}")
+            self.spark.sql(
+                f"ALTER TABLE {self._qualified(staging)} RENAME TO {self._qualified(physical)}"
+            )
         if replaced:
             try:
                 self._delete_path(replaced)
@@ -235,7 +287,7 @@ class SparkAdapter(TargetAdapter):
     def _discard(self, staging: str, path: str | None) -> None:
         """Remove what a failed write left; report (never raise over) the original error."""
         try:
-            self.spark.sql(f"DROP TABLE IF EXISTS {self.relation(staging)}")
+            self.spark.sql(f"DROP TABLE IF EXISTS {self._qualified(staging)}")
             if path:
                 self._delete_path(path)
         except spark_error_types() as exc:
@@ -262,13 +314,17 @@ class SparkAdapter(TargetAdapter):
         root = self._location_root(name)
         return f"{root}/w{uuid.uuid4().hex[:12]}" if root else None
 
-    def _owned_location(self, name: str) -> str | None:
-        """The folder of table ``name`` if this target wrote it under ``location``."""
+    def _owned_location(self, name: str, physical: str | None = None) -> str | None:
+        """The folder of table ``name`` (in catalog entry ``physical``, default ``name``)
+        if this target wrote it under ``location``."""
         root = self._location_root(name)
-        if root is None or self._table_type(name) != "EXTERNAL":
+        physical = physical or name
+        if root is None or self._catalog_type(physical) != "EXTERNAL":
             return None
         with spark_errors("describe", table=name):
-            rows = self.spark.sql(f"DESCRIBE TABLE EXTENDED {self.relation(name)}").collect()
+            rows = self.spark.sql(
+                f"DESCRIBE TABLE EXTENDED {self._qualified(physical)}"
+            ).collect()
         location = next((r.data_type for r in rows if r.col_name == "Location"), None)
         if location and _strip_file_scheme(location).startswith(_strip_file_scheme(root) + "/"):
             return location
@@ -284,6 +340,88 @@ class SparkAdapter(TargetAdapter):
             path = jvm.org.apache.hadoop.fs.Path(location)
             conf = self.spark.sparkContext._jsc.hadoopConfiguration()
             path.getFileSystem(conf).delete(path, True)
+
+    # ---- generations -----------------------------------------------------------------
+    def _begin_generation(self, gen: Generation) -> None:
+        """Finish the swap of a generation killed during its renames; drop what other
+        killed runs staged (the project lock keeps other runs out meanwhile)."""
+        names = self._catalog_names()
+        staged: dict[str, list[tuple[str, str]]] = {}
+        for physical in names:
+            parsed = parse_stage_name(physical)
+            if parsed is not None:
+                staged.setdefault(parsed[0], []).append((parsed[1], physical))
+            elif physical.startswith(TEMP_PREFIX):
+                log.info("dropping %s, left by a write that did not finish", physical)
+                self._drop_relation(physical)
+        for generation_id, tables in sorted(staged.items()):
+            if any(self._property(p, COMMITTING_PROPERTY) == "true" for _, p in tables):
+                log.warning("finishing the swap of generation %s, which was killed during it",
+                            generation_id)  # fmt: skip
+                for name, physical in tables:
+                    self._swap_in(name, physical)
+            else:
+                for name, physical in tables:
+                    log.info("dropping %s, left by a run that did not finish", physical)
+                    location = self._owned_location(name, physical)
+                    self._drop_relation(physical)
+                    if location:
+                        self._delete_path(location)
+
+    def _commit_generation(self, gen: Generation) -> None:
+        """Mark every staged table, then rename each over its final table."""
+        for name, physical in gen.staged.items():
+            props = {GENERATION_PROPERTY: gen.id, ROWS_PROPERTY: str(gen.rows.get(name, 0)),
+                     COMMITTING_PROPERTY: "true"}  # fmt: skip
+            self._set_properties(physical, props)
+        for name, physical in gen.staged.items():
+            self._swap_in(name, physical)
+            fault_point("generate.commit")
+
+    def _swap_in(self, name: str, physical: str) -> None:
+        """Rename staged table ``physical`` over ``name`` and clear its committing mark."""
+        self._swap(name, physical)
+        with spark_errors("clearing the committing mark", table=name):
+            self.spark.sql(
+                f"ALTER TABLE {self._qualified(name)} UNSET TBLPROPERTIES IF EXISTS "
+                f"('{COMMITTING_PROPERTY}')"
+            )
+
+    def _abort_generation(self, gen: Generation) -> None:
+        for name, physical in gen.staged.items():
+            try:
+                location = self._owned_location(name, physical)
+                self._drop_relation(physical)
+                if location:
+                    self._delete_path(location)
+            except TargetError as exc:  # the next generation drops it; the error raised wins
+                log.warning("could not drop staged table %s: %s", physical, exc)
+
+    def _set_properties(self, physical: str, props: dict[str, str]) -> None:
+        # keys and values are ours (fixed keys, a generation id, a number): no user text
+        pairs = ", ".join(f"'{k}' = '{v}'" for k, v in props.items())
+        with spark_errors("marking a staged table", table=physical):
+            self.spark.sql(f"ALTER TABLE {self._qualified(physical)} SET TBLPROPERTIES ({pairs})")
+
+    def _properties(self, physical: str) -> dict[str, str]:
+        with spark_errors("reading table properties", table=physical):
+            rows = self.spark.sql(f"SHOW TBLPROPERTIES {self._qualified(physical)}").collect()
+        return {row[0]: row[1] for row in rows}
+
+    def _property(self, physical: str, key: str) -> str | None:
+        return self._properties(physical).get(key)
+
+    def table_generations(self) -> dict[str, TableGeneration]:
+        """From each table's ``shive.generation_id`` and ``shive.rows`` properties."""
+        found: dict[str, TableGeneration] = {}
+        for name in self.list_tables():
+            if self._table_type(name) == "VIEW":
+                continue
+            props = self._properties(name)
+            if GENERATION_PROPERTY in props:
+                rows = int(props.get(ROWS_PROPERTY, "0"))
+                found[name] = TableGeneration(name, props[GENERATION_PROPERTY], rows)
+        return found
 
     # ---- reading ---------------------------------------------------------------------
     def read_table(

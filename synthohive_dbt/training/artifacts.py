@@ -60,6 +60,11 @@ class TableArtifacts:
         return self.dir / "linkage.json"
 
     @property
+    def rows_path(self) -> Path:
+        """A copy table's rows (PII already handled), so generation needs no source."""
+        return self.dir / "rows.parquet"
+
+    @property
     def checkpoint_path(self) -> Path:
         return self.dir / self.CHECKPOINT_FILE
 

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from ..errors import ArtifactError
+from ..faults import fault_point
 from .artifacts import TableArtifacts
 
 if TYPE_CHECKING:
@@ -135,3 +136,4 @@ def _save_checkpoint(synth: TableSynthesizer, artifacts: TableArtifacts, fingerp
         artifacts.checkpoint_meta_path, {"fingerprint": fingerprint, "epoch": epoch}
     )
     logger.debug("%s: checkpoint at epoch %d", artifacts.table, epoch)
+    fault_point("train.checkpoint")

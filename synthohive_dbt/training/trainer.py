@@ -30,6 +30,7 @@ from typing import Any, Literal
 import duckdb
 
 from ..errors import ShiveError
+from ..faults import fault_point
 from ..generate.constraints import check_bounds
 from ..profiling.relations import training_relation_sql
 from ..project.model import Manifest, Table
@@ -111,6 +112,8 @@ def train_project(
         result = _train_or_skip(run, table, failed, fail_fast)
         if result.status in ("error", "skipped"):
             failed.add(table.name)
+        else:
+            fault_point("train.table")
         results.append(result)
         if on_table:
             on_table(result)
@@ -207,6 +210,9 @@ class _Run:
             )
         artifacts.invalidate()
         if plan.mode == "copy":
+            from ..generate.copying import write_snapshot
+
+            write_snapshot(self.con, table, artifacts.rows_path, seed=seed)
             self._write_meta(artifacts, table, plan, inputs, fingerprint, {})
             return TableTrainResult(
                 table.name, "copy", fingerprint=fingerprint, artifact_dir=str(artifacts.dir)
@@ -297,7 +303,9 @@ class _Run:
         meta = artifacts.read_meta()
         if meta is None or meta.get("fingerprint") != fingerprint:
             return False
-        return meta.get("plan", {}).get("mode") == "copy" or artifacts.model_path.exists()
+        if meta.get("plan", {}).get("mode") == "copy":
+            return artifacts.rows_path.exists()
+        return artifacts.model_path.exists()
 
     def _context_columns(self, table: Table) -> list[str]:
         """The primary parent's columns the child is conditioned on."""

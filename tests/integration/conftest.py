@@ -7,8 +7,8 @@ metastore under ``spark_root``) and stays independent of the others by working i
 databases of its own: each database is its own folder ``<spark_root>/warehouse/<db>.db``
 (names in use: ``round_trip``, ``partitioned``, ``atomic``, ``canary_db``, ``derived``,
 ``lake_src``, ``dist_shop``, ``no_parents``, ``failing``, ``shop_lake``,
-``shop_lake_train``, ``cli_shop``, ``cli_lake``). A project driven through the CLI
-joins the running session (``getOrCreate``) and, not having started it, never stops it.
+``shop_lake_train``, ``cli_shop``, ``cli_lake``, ``generations``, ``rollforward``). A
+project driven through the CLI joins the running session (``getOrCreate``) and, not having started it, never stops it.
 
 Any test that uses ``spark`` is marked ``spark`` here, so ``-m spark`` selects them all.
 """

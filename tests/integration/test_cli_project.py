@@ -198,6 +198,28 @@ def test_clean_removes_target_only_inside_project(project: Path, tmp_path: Path)
     assert (outside / "keep.txt").exists()
 
 
+HOLD = (
+    "import sys; from pathlib import Path; from synthohive_dbt.locking import exclusive\n"
+    "with exclusive(Path(sys.argv[1]), 'run', what='project shop'):\n"
+    "    print('held', flush=True); sys.stdin.readline()"
+)
+
+
+def test_clean_refuses_while_another_command_holds_the_project(project: Path):
+    assert run("validate", "--project-dir", str(project)).exit_code == 0
+    holder = subprocess.Popen([sys.executable, "-c", HOLD, str(project / "target" / ".shive.lock")],
+                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)  # fmt: skip
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        result = run("clean", "--project-dir", str(project))
+        assert result.exit_code == 1 and f"pid {holder.pid}, 'shive run'" in result.output
+        assert (project / "target" / "manifest.json").exists()
+    finally:
+        holder.communicate("done\n", timeout=30)
+    assert run("clean", "--project-dir", str(project)).exit_code == 0
+    assert not (project / "target").exists()
+
+
 @pytest.mark.parametrize("command", ["init", "debug", "validate", "profile", "ls", "clean"])
 def test_every_command_has_help(command: str):
     result = run(command, "--help")

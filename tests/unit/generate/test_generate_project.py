@@ -124,12 +124,17 @@ def test_scale_multiplies_root_tables(trained, real_con, open_target) -> None:
     )
 
 
-def test_a_failure_half_way_leaves_no_half_written_table(
+def test_a_failure_half_way_leaves_the_previous_set_of_tables(
     trained, real_con, open_target, monkeypatch
 ) -> None:
+    """A run failing in its last table swaps nothing in: every table, its parents
+    included, stays as the previous run wrote it; on a fresh target no table appears."""
     target = open_target()
     _generate(trained, target, real_con, seed=5)
-    before = _frame(target, "order_items")
+    before = {name: _frame(target, name) for name in TABLES}
+    generations = target.table_generations()
+    assert set(generations) == set(TABLES)
+    assert len({g.generation_id for g in generations.values()}) == 1
     original = chunks_module.TableStream._finish
     calls = {"n": 0}
 
@@ -144,16 +149,19 @@ def test_a_failure_half_way_leaves_no_half_written_table(
     with pytest.raises(GenerationError, match="injected"):
         _generate(trained, target, real_con, seed=9)
     assert calls["n"] == 3
-    pd.testing.assert_frame_equal(_frame(target, "order_items"), before)
+    for name in TABLES:
+        pd.testing.assert_frame_equal(_frame(target, name), before[name])
+    assert target.table_generations() == generations
     tables = target.query("SELECT table_name FROM information_schema.tables").column(0).to_pylist()
-    assert not [t for t in tables if t.startswith("__shive")]
+    # no staged table is left; the bookkeeping table of generations is the only one
+    assert [t for t in tables if t.startswith("__shive")] == ["__shive_generations"]
 
     fresh = open_target("fresh.duckdb")
     calls["n"] = 0
     with pytest.raises(GenerationError, match="injected"):
         _generate(trained, fresh, real_con, seed=9)
-    assert not fresh.table_exists("order_items")
-    assert fresh.table_exists("orders")
+    assert fresh.list_tables() == []
+    assert fresh.table_generations() == {}
 
 
 def test_children_need_their_parents_in_the_target(trained, real_con, open_target) -> None:
@@ -178,9 +186,10 @@ def test_a_check_the_model_cannot_meet_is_an_error(trained, real_con, open_targe
 
 def test_without_fail_fast_descendants_are_skipped(trained, real_con, open_target) -> None:
     trained.tables["customers"].checks[0].expression = "age > 200"
-    results = {
-        r.name: r.status for r in _generate(trained, open_target(), real_con, fail_fast=False)
-    }
+    target = open_target()
+    results = {r.name: r.status for r in _generate(trained, target, real_con, fail_fast=False)}
+    # the tables that did succeed are not swapped in without the failed one
+    assert target.list_tables() == []
     assert results == {
         "customers": "error",
         "products": "generated",
