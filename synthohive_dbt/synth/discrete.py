@@ -66,10 +66,12 @@ class CategoryModel:
         pool_size: int,
         min_count: int = 1,
         rng: np.random.Generator | None = None,
+        public: tuple[str, ...] = (),
     ) -> CategoryModel:
         """Categories of ``series``: the rarest bucketed when there are too many, and every
         text or integer value seen fewer than ``min_count`` times bucketed as a stand-in
-        (drawn with ``rng``; 1 keeps every value as it is)."""
+        (drawn with ``rng``; 1 keeps every value as it is). Values in ``public`` (the
+        user's own ``accepted_values``, compared as text) are never protected."""
         name = str(series.name)
         try:
             counts = series.astype(object).value_counts(dropna=True, sort=True)
@@ -81,6 +83,8 @@ class CategoryModel:
                 hint="cast the column to text or a number in the model SQL, or drop it",
             ) from exc
         protected = (counts < min_count).to_numpy() & counts.index.map(can_stand_in).to_numpy(bool)
+        if public:
+            protected &= ~counts.index.map(lambda v: str(v) in set(public)).to_numpy(bool)
         frequent = counts[~protected]
         over = frequent.iloc[max_categories - 1 :] if len(frequent) > max_categories else frequent.iloc[:0]
         kept = frequent.iloc[: len(frequent) - len(over)]
@@ -101,9 +105,15 @@ class CategoryModel:
         pool = rare.iloc[:pool_size]
         values = _pool_values(pool, set(over.index), counts.index, rng, min_count)
         weights = pool[[v is not None for v in values]]
+        kept_values = kept.index.tolist()
+        stand_ins = [v for v in values if v is not None]
+        if not kept_values and stand_ins and len(counts) > 1:
+            # every value is rare: a category of one stand-in (never seen in training)
+            # keeps the column two codes wide, as a column of several values must be
+            kept_values = stand_ins[:1]
         model = cls(
             name=name,
-            values=kept.index.tolist(),
+            values=kept_values,
             counts=[],
             has_other=bool(len(rare)),
             has_null=bool(series.isna().any()),

@@ -21,7 +21,7 @@ Precision = Literal["auto", "float32", "bfloat16"]
 
 #: engine settings the pipeline sets from the project's privacy settings
 #: (``privacy.min_count``, the ``pii: {action: keep}`` columns), never from ``config.synth``
-PRIVACY_FIELDS = ("min_count", "raw_columns")
+PRIVACY_FIELDS = ("min_count", "raw_columns", "public_values")
 
 
 class SynthSettings(BaseModel):
@@ -67,6 +67,10 @@ class SynthSettings(BaseModel):
         5, ge=1,
         description="a category seen fewer times is rare: sampled as a generated stand-in of "
         "its shape, never as it is (privacy.min_count); 1 keeps every value",
+    )
+    public_values: dict[str, tuple[str, ...]] = Field(
+        default_factory=dict,
+        description="per column, values the user wrote (accepted_values): kept however rare",
     )
     raw_columns: tuple[str, ...] = Field(
         (),

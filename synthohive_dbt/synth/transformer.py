@@ -162,6 +162,7 @@ class DataTransformer:
                 categories[spec.name] = CategoryModel.fit(
                     series, max_categories=settings.max_categories, pool_size=settings.rare_pool_size,
                     min_count=1 if raw else settings.min_count, rng=rng,
+                    public=settings.public_values.get(spec.name, ()),
                 )
         return cls(specs, modes, categories, observed, null_counts, device)
 

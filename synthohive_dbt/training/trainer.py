@@ -31,7 +31,7 @@ import duckdb
 
 from ..errors import ShiveError
 from ..faults import fault_point
-from ..generate.constraints import check_bounds
+from ..generate.constraints import accepted_values, check_bounds
 from ..profiling.relations import training_relation_sql
 from ..project.model import Manifest, Table
 from ..project.pii_scan import privacy_min_count
@@ -157,6 +157,10 @@ def synth_settings(table: Table, *, min_count: int | None = None) -> Any:
     values["raw_columns"] = tuple(
         c.name for c in table.columns if c.pii is not None and c.pii.action == "keep"
     )
+    # the user's own text: the values of declared accepted_values tests stay as they are
+    values["public_values"] = {
+        name: tuple(str(v) for v in accepted) for name, accepted in accepted_values(table).items()
+    }
     return SynthSettings.from_mapping(values)
 
 

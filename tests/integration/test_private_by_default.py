@@ -124,7 +124,9 @@ def write_project(root: Path, target: str, data: dict[str, pd.DataFrame], privac
         (root / "models" / f"{name}.sql").write_text(f"select * from {{{{ source('raw', '{name}') }}}}\n")
     (root / "shive_project.yml").write_text(
         "name: privdefault\nprofile: privdefault\nseed: 3\n"
-        "synth: {epochs: 2, batch_size: 100, eval_every: 1, checkpoint_every: 1000}\n" + privacy
+        "synth: {epochs: 2, batch_size: 100, eval_every: 1, checkpoint_every: 1000}\n"
+        "data_tests: {ks_threshold: 0.0001}\n"  # distribution tests fail (warn): failures are stored
+        + privacy
     )
     (root / "profiles.yml").write_text(
         f"privdefault:\n  target: out\n  outputs:\n    out: {TARGETS[target]}\n"
