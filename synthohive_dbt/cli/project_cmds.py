@@ -100,14 +100,20 @@ def validate(inv: Invocation) -> int:
     """Parse and check everything without training: YAML, SQL, columns, keys, types, cycles.
 
     Writes target/manifest.json. Also checks the real data's keys (duplicate primary
-    keys, orphan foreign keys) when the profiling stage provides that check.
+    keys, orphan foreign keys) when the profiling stage provides that check, and looks
+    for undeclared PII, saying what 'run' will do with it (privacy.undeclared: protect
+    fakes or drops it, error stops here, warn trains on it).
     """
     from ..project.validate import validate_project
 
     manifest = inv.load()
     findings = validate_project(manifest) or []
     event(f"Wrote {manifest.target_dir / 'manifest.json'}")
-    if findings:
+    protected = sum(1 for f in findings if getattr(f, "action", None))
+    if protected:
+        event(f"All checks passed ({protected} undeclared PII column(s) above will be "
+              "protected by run).")  # fmt: skip
+    elif findings:
         event(f"All checks passed ({len(findings)} undeclared PII warning(s) above).")
     else:
         event("All checks passed.")

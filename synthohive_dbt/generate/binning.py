@@ -4,7 +4,7 @@ A :class:`BinFeature` maps one column to small integer codes: a categorical colu
 its most frequent values (plus "other" and "null"), a numeric or datetime column by
 quantile edges (plus "null"). A list of features maps a row to one bin id by mixed
 radix. Features round-trip through JSON; the values they keep are category labels
-and quantile edges only, never whole rows.
+seen at least ``min_count`` times and quantile edges only, never whole rows.
 
 Real and synthetic frames reach the same bins although they come from different
 engines (DuckDB's pandas output, a target's Arrow batches): values are normalised
@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 
 from ..dtypes import as_float64
+from ..privacy.standins import DEFAULT_MIN_COUNT
 
 #: column kinds a bin can be made of (``text`` is too free-form)
 BINNABLE_KINDS = frozenset({"numeric", "categorical", "datetime", "boolean"})
@@ -69,15 +70,25 @@ class BinFeature:
 
 
 def fit_feature(
-    series: pd.Series, kind: str, *, max_categories: int = 8, n_quantiles: int = 4
+    series: pd.Series,
+    kind: str,
+    *,
+    max_categories: int = 8,
+    n_quantiles: int = 4,
+    min_count: int = DEFAULT_MIN_COUNT,
 ) -> BinFeature | None:
-    """A binning of ``series`` for a column of model ``kind``, or None if it cannot bin."""
+    """A binning of ``series`` for a column of model ``kind``, or None if it cannot bin.
+
+    A category label seen fewer than ``min_count`` times is never kept (it could name one
+    row, and linkage.json is an artifact): such values share the *other* bin."""
     if kind not in BINNABLE_KINDS:
         return None
     labels = [lab for lab in category_labels(series) if lab is not None]
     if not labels:
         return None
     distinct = pd.Series(labels).value_counts()
+    if kind == "categorical":
+        distinct = distinct[distinct >= min_count]
     if kind in ("categorical", "boolean") or len(distinct) <= max_categories:
         return BinFeature(
             str(series.name), "category", values=list(distinct.index[:max_categories])

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..faults import fault_point
 from ..log import RunReport, event
-from .checks import ensure_profile, open_target, project_lock
+from .checks import ensure_profile, open_target, project_lock, protect_from_profile
 
 if TYPE_CHECKING:
     from ..generate.orchestrator import TableGenResult
@@ -136,6 +136,7 @@ def _generate(
 ) -> int:
     from ..generate import build_derived, generate_project
 
+    protect_from_profile(manifest)
     synth = [t for t in tables if manifest.tables[t].materialized == "synth"]
     derived = [t for t in tables if manifest.tables[t].materialized == "derived"]
     own = report is None

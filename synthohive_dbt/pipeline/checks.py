@@ -26,8 +26,14 @@ def open_target(manifest: Manifest) -> TargetAdapter:
 
 
 def load_profile_for(manifest: Manifest) -> dict[str, Any]:
-    """``target/profile.json``, or a ProfileError that says how to make it."""
+    """``target/profile.json``, or a ProfileError that says how to make it.
+
+    The profile records the undeclared PII the profile step protected; loading it
+    protects the same columns of ``manifest`` (``privacy.undeclared: protect``), so every
+    later step treats them as declared.
+    """
     from ..profiling import load_profile
+    from ..project.pii_scan import protect_recorded
 
     path = manifest.target_dir / PROFILE_FILE
     if not path.is_file():
@@ -35,7 +41,9 @@ def load_profile_for(manifest: Manifest) -> dict[str, Any]:
             f"no profile of the real data at {path}",
             hint="run 'shive profile' (or 'shive run') first",
         )
-    return load_profile(path)
+    profile = load_profile(path)
+    protect_recorded(manifest, profile)
+    return profile
 
 
 def ensure_profile(manifest: Manifest, tables: list[str]) -> dict[str, Any]:
@@ -96,3 +104,14 @@ def project_lock(
         what=f"project {manifest.project_name} ({manifest.project_dir})",
         timeout=timeout,
     )
+
+
+def protect_from_profile(manifest: Manifest) -> None:
+    """Re-apply the PII protections ``target/profile.json`` records, when there is one
+    (``generate``: a copied table is protected like a trained one)."""
+    from ..profiling import load_profile
+    from ..project.pii_scan import protect_recorded
+
+    path = manifest.target_dir / PROFILE_FILE
+    if path.is_file():
+        protect_recorded(manifest, load_profile(path))

@@ -55,6 +55,9 @@ class PiiFinding:
     match_share: float | None = None
     #: how many non-null values were sampled
     sampled: int = 0
+    #: what ``run`` does with the column: the action it is protected with (fake, drop), or
+    #: None while it is only reported (``privacy.undeclared: warn``)
+    action: str | None = None
 
     def as_yaml(self) -> str:
         """The column entry to paste under ``columns:`` in schema.yml."""

@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
 from ..errors import ProfileError, did_you_mean
-from ..project.model import ColumnKind, Table
+from ..privacy.standins import DEFAULT_MIN_COUNT
+from ..project.model import ColumnKind, Manifest, Table
 from .correlations import MAX_CORRELATION_COLUMNS
 from .frequencies import exact_frequencies, heavy_hitters
 from .moments import compute_moments
@@ -38,8 +39,9 @@ class ProfileOptions:
 
     #: most frequent values kept per column
     top_k: int = 50
-    #: a value seen fewer times than this is never written (a value seen once names a row)
-    min_value_count: int = 2
+    #: a value seen fewer times than this is never written (a value seen once names a row);
+    #: the project's ``privacy.min_count`` (:func:`options_for`)
+    min_value_count: int = DEFAULT_MIN_COUNT
     #: columns with more (estimated) distinct values get an estimated distinct count and
     #: sketched top values, so memory does not grow with the column
     max_exact_distinct: int = 100_000
@@ -47,6 +49,13 @@ class ProfileOptions:
     exact_quantiles_up_to: int = 1_000_000
     #: numeric columns a table's correlation matrix covers at most (one aggregate per pair)
     max_correlation_columns: int = MAX_CORRELATION_COLUMNS
+
+
+def options_for(manifest: Manifest) -> ProfileOptions:
+    """The default options with the project's rare-value threshold (``privacy.min_count``)."""
+    from ..project.pii_scan import privacy_min_count
+
+    return ProfileOptions(min_value_count=privacy_min_count(manifest))
 
 
 @dataclass(frozen=True)

@@ -23,7 +23,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from ..errors import ProfileError
 from ..project.model import Manifest, Table
 from .children import child_count_distribution
-from .columns import ProfileOptions, column_specs, profile_columns
+from .columns import ProfileOptions, column_specs, options_for, profile_columns
 from .correlations import compute_correlations, correlation_columns
 from .findings import KeyFinding
 from .keys import check_keys
@@ -52,7 +52,7 @@ def profile_project(
     ``project.sources.open_real_connection``). Raises ProfileError on an empty table,
     a null or duplicate primary key, or orphans under ``orphans: error``.
     """
-    options = options or ProfileOptions()
+    options = options or options_for(manifest)
     selected = selected_synth_tables(manifest, tables)
     findings = check_keys(manifest, con, tables=[t.name for t in selected])
     profile: dict[str, Any] = {
@@ -82,7 +82,7 @@ def profile_table(
 ) -> dict[str, Any]:
     """The profile of one synth model, over its training rows; ``findings`` from check_keys."""
     started = time.perf_counter()
-    options = options or ProfileOptions()
+    options = options or options_for(manifest)
     relation = training_relation_sql(manifest, table.name, findings=findings)
     specs = column_specs(con, table)
     rows, columns = profile_columns(con, table.name, relation, specs, options)

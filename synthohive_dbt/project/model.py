@@ -34,6 +34,8 @@ class PiiConfig:
     secret_env: str | None = None  # env var holding the HMAC key, for action=hash
     keep_last: int = 4  # for action=mask
     length: int | None = None  # hex digits of the HMAC kept (8-64), for action=hash; None: all 64
+    #: declared: written in schema.yml; detected: added by PII detection (privacy.undeclared: protect)
+    source: Literal["declared", "detected"] = "declared"
 
 
 @dataclass

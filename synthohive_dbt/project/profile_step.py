@@ -4,9 +4,11 @@ Each table is its own numbered step, so one broken table is an ERROR line while 
 others still run. With a partial selection the tables not profiled this time keep
 their entries of the previous ``target/profile.json``.
 
-Each profiled table is also scanned for undeclared PII (:mod:`.pii_scan`): a finding
-turns the table's step into a WARN, logs the declaration to add, and is recorded in
-the profile's top-level ``pii_findings`` (no data values, only what was found).
+Each table is scanned for undeclared PII (:mod:`.pii_scan`) before it is profiled: a
+finding is acted on as ``privacy.undeclared`` says (by default the column is protected,
+so its values stay out of the profile too), turns the table's step into a WARN, logs
+the declaration that pins the decision, and is recorded in the profile's top-level
+``pii_findings`` (no data values, only what was found and done).
 
 With Spark sources, their samples are cached under ``target/sources/`` first (what the
 DuckDB views read, for the PII scan and training), and every Spark-resident model is
@@ -28,8 +30,8 @@ from .model import Manifest
 from .pii_scan import (
     detection_enabled,
     finding_record,
-    log_pii_findings,
     log_pii_summary,
+    protect_undeclared,
     scan_undeclared_pii,
 )
 from .sources import open_real_connection
@@ -74,15 +76,15 @@ def profile_tables(
     with open_real_connection(manifest) as con:
         for index, name in enumerate(tables, 1):
             with report.step(index, name, f"profiling {name}", f"profiled {name}") as step:
+                if detect:  # first: a protected column's values stay out of the profile
+                    findings += _scan_table(manifest, con, name, step)
+                    scanned.append(name)
                 if name in resident:
                     part = _spark_part(manifest, spark, name, merged)
                 else:
                     part = profile_project(manifest, con, tables=[name], progress=False)
                 merged = merge_profiles(merged, part, manifest.order)
                 step.data["row_count"] = part.get("tables", {}).get(name, {}).get("row_count")
-                if detect:
-                    findings += _scan_table(manifest, con, name, step)
-                    scanned.append(name)
     if detect and tables:
         log_pii_summary(findings, scanned_tables=len(scanned))
     if merged is not None:
@@ -123,12 +125,16 @@ def _spark_part(
 
 
 def _scan_table(manifest: Manifest, con: Any, name: str, step: Step) -> list[PiiFinding]:
-    """Undeclared PII of one table: logged, and the step turned into a WARN when found."""
+    """Undeclared PII of one table: acted on (``privacy.undeclared``), logged, and the step
+    turned into a WARN when found."""
     found = scan_undeclared_pii(manifest, con, tables=[name])
     if found:
-        log_pii_findings(found, manifest)
-        columns = ", ".join(f.column for f in found)
-        step.warn(f"undeclared PII in {name}: {columns} (declare config.pii; see above)")
+        protect_undeclared(found, manifest)
+        columns = ", ".join(
+            f"{f.column} ({'protected: ' + f.action if f.action else 'not protected'})"
+            for f in found
+        )
+        step.warn(f"undeclared PII in {name}: {columns} (pin it in config.pii; see above)")
         step.data["pii_findings"] = len(found)
     return found
 

@@ -12,6 +12,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, create_model, field_validator, model_validator
 
+from ..synth.settings import PRIVACY_FIELDS
 from ..synth.settings import SynthSettings as EngineSettings
 from .model import ColumnKind, OrphanPolicy, SynthConfig, SynthMode
 
@@ -26,11 +27,16 @@ class StrictModel(BaseModel):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
 
-def _optional_layer(model: type[BaseModel], name: str) -> type[StrictModel]:
-    """``model``'s fields, each optional (None: fall through to the next level), with the
-    same types, bounds and descriptions: a layer of settings that can be merged."""
+def _optional_layer(
+    model: type[BaseModel], name: str, exclude: tuple[str, ...] = ()
+) -> type[StrictModel]:
+    """``model``'s fields but ``exclude``, each optional (None: fall through to the next
+    level), with the same types, bounds and descriptions: a layer of settings that can be
+    merged."""
     fields: dict[str, Any] = {}
     for key, info in model.model_fields.items():
+        if key in exclude:
+            continue
         optional = copy.copy(info)
         optional.default = None
         optional.default_factory = None
@@ -39,8 +45,9 @@ def _optional_layer(model: type[BaseModel], name: str) -> type[StrictModel]:
 
 
 #: every CTGAN engine setting, optional: derived from the engine's own model
-#: (synth/settings.py), so a setting the engine gains is accepted here at once
-EngineLayer = _optional_layer(EngineSettings, "EngineLayer")
+#: (synth/settings.py), so a setting the engine gains is accepted here at once; the ones
+#: set from the privacy settings are not (``privacy.min_count`` is project-wide)
+EngineLayer = _optional_layer(EngineSettings, "EngineLayer", exclude=PRIVACY_FIELDS)
 
 
 class SynthSettings(EngineLayer):  # type: ignore[misc, valid-type]
@@ -179,6 +186,17 @@ class PrivacySettings(StrictModel):
         "SHIVE_PII_SECRET", description="env var with the HMAC key for action: hash"
     )
     locale: str | None = Field(None, description="default faker locale for action: fake")
+    undeclared: Literal["protect", "error", "warn"] = Field(
+        "protect",
+        description="undeclared columns that detection flags: protect (fake or drop them as "
+        "their kind calls for), error (stop until they are declared) or warn (train on them)",
+    )
+    min_count: int = Field(
+        5,
+        ge=1,
+        description="a category seen fewer times in the real data is rare: it never appears "
+        "verbatim in an output or artifact (a generated stand-in of the same shape does)",
+    )
 
 
 class ProjectConfig(StrictModel):

@@ -13,7 +13,13 @@ import logging
 from typing import TYPE_CHECKING, Any
 
 from ..log import event
-from .pii_scan import detection_enabled, log_pii_findings, log_pii_summary, scan_undeclared_pii
+from .pii_scan import (
+    detection_enabled,
+    log_pii_summary,
+    log_rare_values,
+    protect_undeclared,
+    scan_undeclared_pii,
+)
 from .sources import open_real_connection
 
 if TYPE_CHECKING:
@@ -62,12 +68,16 @@ def check_real_keys(manifest: Manifest, con: duckdb.DuckDBPyConnection) -> list[
 
 
 def check_undeclared_pii(manifest: Manifest, con: duckdb.DuckDBPyConnection) -> list[PiiFinding]:
-    """Scan every synth model for undeclared PII; log each finding and the count."""
+    """Scan every synth model for undeclared PII and act on it (``privacy.undeclared``).
+
+    Logs, per finding, what ``run`` will do (protect: fake or drop it, with the YAML that
+    pins the decision; warn: train on it), then the count. With ``error`` it raises.
+    """
     if not detection_enabled(manifest):
         log.debug("undeclared PII scan skipped: privacy: {detect: false}")
         return []
     findings = scan_undeclared_pii(manifest, con)
-    log_pii_findings(findings, manifest)
+    protect_undeclared(findings, manifest)
     log_pii_summary(findings, scanned_tables=len(manifest.synth_tables()))
     return findings
 
@@ -75,10 +85,15 @@ def check_undeclared_pii(manifest: Manifest, con: duckdb.DuckDBPyConnection) -> 
 def validate_project(manifest: Manifest) -> list[PiiFinding]:
     """Check the real data's keys, look for undeclared PII, log what the project contains.
 
-    Returns the PII findings (``privacy.PiiFinding``): warnings, never a failure.
+    Logs, per learned text column with values seen fewer than ``privacy.min_count``
+    times, that ``run`` writes stand-ins of them. Returns the PII findings
+    (``privacy.PiiFinding``); with ``privacy.undeclared: protect``
+    (the default) the manifest's flagged columns are protected from here on, with
+    ``error`` a finding is a :class:`~synthohive_dbt.errors.PrivacyError`.
     """
     with open_real_connection(manifest) as con:
         check_real_keys(manifest, con)
         findings = check_undeclared_pii(manifest, con)
+        log_rare_values(manifest, con)
     event(describe_manifest(manifest), event="validated", order=manifest.order)
     return findings

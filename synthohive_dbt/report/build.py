@@ -18,7 +18,7 @@ from ..errors import DataTestError
 from ..project.model import Manifest
 from . import plots
 from .collect import SAMPLE_ROWS, ColumnData, TableData, collect
-from .privacy import QUANTILES, privacy_summary
+from .privacy import QUANTILES, privacy_headline, privacy_summary
 from .template import render_page
 
 if TYPE_CHECKING:
@@ -63,6 +63,7 @@ def build_report(
         verdict_class=_verdict(test_result)[0],
         verdict_text=_verdict(test_result)[1],
         score=document["fidelity_score"],
+        headline=document["privacy_headline"],
         counts=test_result.counts if test_result is not None else None,
         tables=[_table_view(t, results, test_result) for t in tables],
         privacy=document["privacy"],
@@ -92,6 +93,7 @@ def report_dict(
         "target": target,
         "passed": test_result.success if test_result is not None else None,
         "fidelity_score": test_result.fidelity_score if test_result is not None else None,
+        "privacy_headline": privacy_headline(privacy_summary(results)) if test_result is not None else None,
         "counts": test_result.counts if test_result is not None else None,
         "tables": {
             t.name: {

@@ -27,6 +27,62 @@ def privacy_summary(results: Iterable[TestResult]) -> dict[str, dict[str, Any]]:
     return out
 
 
+def privacy_headline(summary: dict[str, dict[str, Any]] | None) -> dict[str, Any] | None:
+    """The header's two privacy figures over every tested table, beside the fidelity score.
+
+    ``exact_match``: the share of synthetic rows equal to a real row, and the same share
+    of real rows among themselves (the baseline); ``closest_record``: the share of
+    synthetic rows nearer to a real row than the real rows' cut-off, and the real rows'
+    own share. Each is a mean over tables weighted by the rows measured; a status is the
+    worst of the tables' verdicts. None when no privacy test ran.
+    """
+    if not summary:
+        return None
+    exact = [f for f in (t.get("exact_match") for t in summary.values()) if f]
+    closer = [f for f in (t.get("dcr") for t in summary.values()) if f and f.get("closer")]
+    if not exact and not closer:
+        return None
+    return {
+        "exact_match": _weighted(exact, lambda f: f, _synthetic_rows) if exact else None,
+        "closest_record": _weighted(closer, lambda f: f["closer"], _dcr_rows) if closer else None,
+    }
+
+
+_WORST = ("error", "fail", "warn", "pass", "skipped")
+
+
+def _weighted(
+    figures: list[dict[str, Any]], shares: Any, rows: Any
+) -> dict[str, Any]:
+    weights = [max(rows(f), 0) for f in figures]
+    total = sum(weights) or len(figures)
+    weights = weights if sum(weights) else [1] * len(figures)
+
+    def mean(key: str) -> float | None:
+        values = [(shares(f).get(key), w) for f, w in zip(figures, weights)]
+        known = [(v, w) for v, w in values if isinstance(v, (int, float))]
+        return sum(v * w for v, w in known) / sum(w for _, w in known) if known else None
+
+    statuses = [str(f.get("status")) for f in figures]
+    return {
+        "synthetic_share": mean("synthetic_share"),
+        "holdout_share": mean("holdout_share"),
+        "status": min(statuses, key=lambda s: _WORST.index(s) if s in _WORST else len(_WORST)),
+        "tables": len(figures),
+        "rows": total,
+    }
+
+
+def _synthetic_rows(figures: dict[str, Any]) -> int:
+    rows = figures.get("rows") or {}
+    return int(rows.get("synthetic") or 0)
+
+
+def _dcr_rows(figures: dict[str, Any]) -> int:
+    rows = (figures.get("rows") or {}).get("dcr") or {}
+    return int(rows.get("synthetic") or 0)
+
+
 def _figures(result: TestResult) -> dict[str, Any]:
     details = result.details or {}
     figures: dict[str, Any] = {

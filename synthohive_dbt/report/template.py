@@ -12,6 +12,7 @@ header h1 { margin: 0 0 4px 0; font-size: 22px; }
 header .meta { font-size: 13px; opacity: .9; }
 header .score { float: right; text-align: right; font-size: 13px; }
 header .score b { display: block; font-size: 30px; }
+header .score.privacy { margin-right: 28px; }
 main { padding: 8px 28px 40px 28px; }
 h2 { border-bottom: 2px solid #ddd; padding-bottom: 4px; margin-top: 32px; }
 h3 { margin-bottom: 6px; }
@@ -38,6 +39,14 @@ _PAGE = """<!DOCTYPE html>
 <body>
 <header class="{{ verdict_class }}">
   <div class="score">fidelity score<b>{{ fmt(score, 3) }}</b></div>
+  {% if headline %}{% set em = headline.exact_match %}{% set cr = headline.closest_record %}
+  <div class="score privacy" id="privacy-headline">
+    <span title="synthetic rows equal to a real row (real rows equal to another real row)">exact matches<b>{{ pct(em.synthetic_share if em else none) }}</b>real {{ pct(em.holdout_share if em else none) }}{% if em %} · <span class="status {{ em.status }}">{{ em.status|upper }}</span>{% endif %}</span>
+  </div>
+  <div class="score privacy">
+    <span title="synthetic rows closer to a real row than the real rows' cut-off (real rows' own share)">closest record<b>{{ pct(cr.synthetic_share if cr else none) }}</b>real {{ pct(cr.holdout_share if cr else none) }}{% if cr %} · <span class="status {{ cr.status }}">{{ cr.status|upper }}</span>{% endif %}</span>
+  </div>
+  {% endif %}
   <h1>{{ verdict_text }} · {{ project }}</h1>
   <div class="meta">target: {{ target }} · generated {{ generated_at }}
   {% if counts %} · PASS={{ counts.pass }} WARN={{ counts.warn }} FAIL={{ counts.fail }}

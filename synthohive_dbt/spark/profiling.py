@@ -16,7 +16,7 @@ from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from ..errors import ProfileError
-from ..profiling.columns import ProfileOptions
+from ..profiling.columns import ProfileOptions, options_for
 from ..profiling.correlations import correlation_columns
 from ..profiling.relations import orphan_action, selected_synth_tables
 from ..project.model import ForeignKey, Manifest, Table
@@ -82,7 +82,7 @@ def profile_spark_tables(
     it: its orphan counts are all a child needs.
     """
     require_pyspark("profiling a spark source", ProfileError)
-    options = options or ProfileOptions()
+    options = options or options_for(manifest)
     resident = spark_resident_tables(manifest)
     wanted = {t.name for t in selected_synth_tables(manifest, tables)} & set(resident)
     needed = _with_parents(manifest, wanted, resident)

@@ -5,6 +5,11 @@ its own, so nulls are generated at their rate and in their context. A column wit
 distinct values than ``max_categories`` keeps the most frequent ones and folds the rest
 into one *rare* bucket (with a warning naming the column); a generated rare-bucket row
 gets a value drawn from a bounded pool of the bucketed values, by their frequency.
+
+A value seen fewer than ``min_count`` times is rare whatever the column's size, and it
+never enters the pool (nor the model file) as it is: the pool holds a generated
+stand-in of its shape instead (:mod:`synthohive_dbt.privacy.standins`), so a member code
+or a note seen once is never sampled back.
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import TrainingError
+from ..privacy.standins import can_stand_in, standins
 from .columns import decode_value, encode_value
 
 logger = logging.getLogger(__name__)
@@ -52,8 +58,20 @@ class CategoryModel:
     # ---- fitting --------------------------------------------------------------------
 
     @classmethod
-    def fit(cls, series: pd.Series, *, max_categories: int, pool_size: int) -> CategoryModel:
-        """Categories of ``series``, the rarest bucketed when there are too many."""
+    def fit(
+        cls,
+        series: pd.Series,
+        *,
+        max_categories: int,
+        pool_size: int,
+        min_count: int = 1,
+        rng: np.random.Generator | None = None,
+        public: tuple[str, ...] = (),
+    ) -> CategoryModel:
+        """Categories of ``series``: the rarest bucketed when there are too many, and every
+        text or integer value seen fewer than ``min_count`` times bucketed as a stand-in
+        (drawn with ``rng``; 1 keeps every value as it is). Values in ``public`` (the
+        user's own ``accepted_values``, compared as text) are never protected."""
         name = str(series.name)
         try:
             counts = series.astype(object).value_counts(dropna=True, sort=True)
@@ -64,24 +82,43 @@ class CategoryModel:
                 f"column values cannot be modelled: {exc}", column=name,
                 hint="cast the column to text or a number in the model SQL, or drop it",
             ) from exc
-        rare = counts.iloc[max_categories - 1 :] if len(counts) > max_categories else counts.iloc[:0]
-        kept = counts.iloc[: len(counts) - len(rare)]
-        if len(rare):
+        protected = (counts < min_count).to_numpy() & counts.index.map(can_stand_in).to_numpy(bool)
+        if public:
+            protected &= ~counts.index.map(lambda v: str(v) in set(public)).to_numpy(bool)
+        frequent = counts[~protected]
+        over = frequent.iloc[max_categories - 1 :] if len(frequent) > max_categories else frequent.iloc[:0]
+        kept = frequent.iloc[: len(frequent) - len(over)]
+        rare = pd.concat([over, counts[protected]]) if protected.any() else over
+        if len(over):
             logger.warning(
                 "column %r has %d distinct values: kept the %d most frequent, bucketed %d rarer "
                 "values (%d rows) and samples them from a pool of %d",
                 name, len(counts), len(kept), len(rare), int(rare.sum()),
                 min(pool_size, len(rare)),
             )
+        if protected.any():
+            logger.info(
+                "column %r: %d values seen fewer than %d times (%d rows) are generated as "
+                "stand-ins of their shape, never as they are",
+                name, int(protected.sum()), min_count, int(counts[protected].sum()),
+            )
         pool = rare.iloc[:pool_size]
+        values = _pool_values(pool, set(over.index), counts.index, rng, min_count)
+        weights = pool[[v is not None for v in values]]
+        kept_values = kept.index.tolist()
+        stand_ins = [v for v in values if v is not None]
+        if not kept_values and stand_ins and len(counts) > 1:
+            # every value is rare: a category of one stand-in (never seen in training)
+            # keeps the column two codes wide, as a column of several values must be
+            kept_values = stand_ins[:1]
         model = cls(
             name=name,
-            values=kept.index.tolist(),
+            values=kept_values,
             counts=[],
             has_other=bool(len(rare)),
             has_null=bool(series.isna().any()),
-            pool=pool.index.tolist(),
-            pool_weights=(pool / pool.sum()).tolist() if len(pool) else [],
+            pool=[v for v in values if v is not None],
+            pool_weights=(weights / weights.sum()).tolist() if len(weights) else [],
         )
         model.counts = np.bincount(model.encode(series), minlength=model.width).tolist()
         return model
@@ -141,7 +178,10 @@ class CategoryModel:
         null = codes == self.null_code if self.has_null else np.zeros(len(codes), dtype=bool)
         if self.has_other:
             other = codes == self.other_code
-            if other.any():
+            if other.any() and not self.pool:  # every rare value's shape was used up
+                values[other] = self.values[0] if self.values else None
+                null = null | (other & (not self.values))
+            elif other.any():
                 pool = np.empty(len(self.pool), dtype=object)
                 pool[:] = self.pool
                 values[other] = pool[rng.choice(len(pool), size=int(other.sum()), p=self.pool_weights)]
@@ -171,3 +211,21 @@ class CategoryModel:
             pool=[decode_value(v) for v in data["pool"]],
             pool_weights=list(data["pool_weights"]),
         )
+
+
+def _pool_values(
+    pool: pd.Series,
+    frequent: set[Any],
+    real: pd.Index,
+    rng: np.random.Generator | None,
+    min_count: int,
+) -> list[Any]:
+    """The pool's values: frequent ones as they are, rare ones as stand-ins (None: none left)."""
+    rare = [v for v in pool.index if v not in frequent]
+    if not rare:
+        return pool.index.tolist()
+    drawn = standins(
+        rare, real=real.tolist(), rng=rng if rng is not None else np.random.default_rng(0), min_count=min_count
+    )
+    replaced = dict(zip(rare, drawn))
+    return [v if v in frequent else replaced[v] for v in pool.index]

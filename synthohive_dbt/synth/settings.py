@@ -19,6 +19,11 @@ from ..errors import TrainingError, did_you_mean
 Precision = Literal["auto", "float32", "bfloat16"]
 
 
+#: engine settings the pipeline sets from the project's privacy settings
+#: (``privacy.min_count``, the ``pii: {action: keep}`` columns), never from ``config.synth``
+PRIVACY_FIELDS = ("min_count", "raw_columns", "public_values")
+
+
 class SynthSettings(BaseModel):
     """Hyperparameters of the CTGAN engine; unknown keys are errors."""
 
@@ -58,6 +63,19 @@ class SynthSettings(BaseModel):
         100, ge=2, description="categories kept per column; rarer values share one bucket"
     )
     rare_pool_size: int = Field(1000, ge=1, description="bucketed values kept to sample from")
+    min_count: int = Field(
+        5, ge=1,
+        description="a category seen fewer times is rare: sampled as a generated stand-in of "
+        "its shape, never as it is (privacy.min_count); 1 keeps every value",
+    )
+    public_values: dict[str, tuple[str, ...]] = Field(
+        default_factory=dict,
+        description="per column, values the user wrote (accepted_values): kept however rare",
+    )
+    raw_columns: tuple[str, ...] = Field(
+        (),
+        description="columns whose rare values are kept as they are (pii: {action: keep})",
+    )
     # ---- fidelity checkpoints and early stopping -----------------------------------------
     eval_every: int | None = Field(
         None, ge=1, description="epochs between fidelity checks; None: about every 25 steps"

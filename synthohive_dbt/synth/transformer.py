@@ -158,8 +158,11 @@ class DataTransformer:
                     sample_rows=settings.gmm_sample_rows, rng=rng,
                 )
             else:
+                raw = spec.name in settings.raw_columns  # pii: {action: keep}
                 categories[spec.name] = CategoryModel.fit(
-                    series, max_categories=settings.max_categories, pool_size=settings.rare_pool_size
+                    series, max_categories=settings.max_categories, pool_size=settings.rare_pool_size,
+                    min_count=1 if raw else settings.min_count, rng=rng,
+                    public=settings.public_values.get(spec.name, ()),
                 )
         return cls(specs, modes, categories, observed, null_counts, device)
 

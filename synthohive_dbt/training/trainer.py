@@ -31,16 +31,18 @@ import duckdb
 
 from ..errors import ShiveError
 from ..faults import fault_point
-from ..generate.constraints import check_bounds
+from ..generate.constraints import accepted_values, check_bounds
 from ..generate.fixed import FixedValues
 from ..generate.hierarchy import DEPTH
 from ..profiling.relations import training_relation_sql
 from ..project.model import Manifest, Table
+from ..project.pii_scan import privacy_min_count
 from .artifacts import ARTIFACT_FORMAT_VERSION, TableArtifacts
 from .fingerprint import data_fingerprint, digest, table_inputs
 from .fitting import FitRequest, fit_model
 from .linking import fit_linkage
 from .plan import TablePlan, default_context_columns, foreign_key, plan_table
+from .rare import protect_rare_context
 from .reading import read_training_rows
 
 logger = logging.getLogger(__name__)
@@ -146,12 +148,21 @@ def table_seed(seed: int, table: Table) -> int:
     return int.from_bytes(raw[:4], "little")
 
 
-def synth_settings(table: Table) -> Any:
-    """The table's CTGAN settings (``config.synth`` minus the pipeline's own keys)."""
+def synth_settings(table: Table, *, min_count: int | None = None) -> Any:
+    """The table's CTGAN settings (``config.synth`` minus the pipeline's own keys), with
+    the project's rare-value threshold (``privacy.min_count``) and the ``keep`` columns."""
     from ..synth import SynthSettings
 
     values = {"epochs": table.synth.epochs, "batch_size": table.synth.batch_size}
     values.update({k: v for k, v in table.synth.extra.items() if k not in _PIPELINE_KEYS})
+    values["min_count"] = min_count
+    values["raw_columns"] = tuple(
+        c.name for c in table.columns if c.pii is not None and c.pii.action == "keep"
+    )
+    # the user's own text: the values of declared accepted_values tests stay as they are
+    values["public_values"] = {
+        name: tuple(str(v) for v in accepted) for name, accepted in accepted_values(table).items()
+    }
     return SynthSettings.from_mapping(values)
 
 
@@ -180,7 +191,11 @@ class _Run:
     def train(self, table: Table) -> TableTrainResult:
         artifacts = TableArtifacts(self.manifest.target_path, table.name)
         plan = plan_table(self.manifest, table, self._context_columns(table))
-        settings = synth_settings(table) if plan.mode == "learn" else None
+        settings = (
+            synth_settings(table, min_count=privacy_min_count(self.manifest))
+            if plan.mode == "learn"
+            else None
+        )
         seed = table_seed(self.seed, table)
         inputs = table_inputs(
             table,
@@ -223,6 +238,7 @@ class _Run:
         from ..privacy import apply_pii
 
         frame, context = read_training_rows(self.con, self.manifest, table, plan, seed=seed)
+        context = protect_rare_context(self.con, self.manifest, table, plan, context, seed=seed)
         frame, pii_plan = apply_pii(frame, table, seed=seed)
         fixed, learnable = FixedValues.split(frame)
         context = _informative_context(plan, context if learnable else None)

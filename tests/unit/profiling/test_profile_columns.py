@@ -50,11 +50,13 @@ def test_odd_identifiers_are_quoted(con, tmp_path):
     assert {tv["value"] for tv in columns['quo"te']["top_values"]} == {"x0", "x1"}
 
 
-def test_values_seen_once_are_not_kept_unless_asked(con, tmp_path):
-    sql = "SELECT * FROM (VALUES ('a'), ('a'), ('a'), ('b'), ('b'), ('c'), ('d')) t(v)"
+def test_values_seen_fewer_than_min_count_times_are_not_kept_unless_asked(con, tmp_path):
+    # the default is privacy.min_count's: 5
+    sql = ("SELECT v FROM (VALUES ('a', 6), ('b', 5), ('c', 4), ('d', 1)) t(v, n), "
+           "range(n)")  # fmt: skip
     columns = profile_of(con, tmp_path, sql)
-    assert [(tv["value"], tv["count"]) for tv in columns["v"]["top_values"]] == [("a", 3), ("b", 2)]
-    assert columns["v"]["top_values"][0]["frequency"] == pytest.approx(3 / 7)
+    assert [(tv["value"], tv["count"]) for tv in columns["v"]["top_values"]] == [("a", 6), ("b", 5)]
+    assert columns["v"]["top_values"][0]["frequency"] == pytest.approx(6 / 16)
     assert columns["v"]["distinct_count"] == 4
     columns = profile_of(
         con, tmp_path, "SELECT * FROM t", name="t2", options=ProfileOptions(min_value_count=1)
@@ -139,7 +141,7 @@ def test_timezone_aware_timestamps_render_with_offset(con, tmp_path):
 
 
 def test_declared_kind_wins_over_the_type(con, tmp_path):
-    con.execute("CREATE TABLE r AS SELECT (range % 5) + 1 AS stars FROM range(20)")
+    con.execute("CREATE TABLE r AS SELECT (range % 5) + 1 AS stars FROM range(25)")
     table = make_table("r", {"stars": "BIGINT"})
     table.columns = [Column("stars", "BIGINT", kind="categorical")]
     stats = profile_project(make_manifest([table], tmp_path), con, progress=False)["tables"]["r"][

@@ -89,7 +89,9 @@ def _declare_contact(root: Path) -> None:
 def test_validate_names_the_email_column_and_the_fix(pii_project: Path):
     result = _run("validate", "--project-dir", str(pii_project))
     assert result.exit_code == 0, result.output
-    assert "undeclared PII: customers.contact looks like email" in result.output
+    # privacy.undeclared: protect (the default): run fakes it, and the YAML pins that
+    assert "undeclared PII protected: customers.contact looks like email" in result.output
+    assert "it is replaced by fake values (email)" in result.output
     assert SUGGESTION in result.output
     assert "- name: contact" in result.output  # the YAML entry to paste
     assert "models/schema.yml" in result.output
@@ -100,9 +102,9 @@ def test_validate_names_the_email_column_and_the_fix(pii_project: Path):
 def test_validate_json_lines_carry_the_finding(pii_project: Path):
     result = _run("validate", "--project-dir", str(pii_project), "--log-format", "json")
     records = [json.loads(line) for line in result.output.splitlines() if line.startswith("{")]
-    found = [r for r in records if r.get("event") == "pii_finding"]
-    assert [(r["level"], r["table"], r["column"], r["kind"]) for r in found] == [
-        ("warning", "customers", "contact", "email")
+    found = [r for r in records if r.get("event") == "pii_protected"]
+    assert [(r["level"], r["table"], r["column"], r["kind"], r["action"]) for r in found] == [
+        ("warning", "customers", "contact", "email", "fake")
     ]
     summary = next(r for r in records if r.get("event") == "pii_summary")
     assert summary["findings"] == 1

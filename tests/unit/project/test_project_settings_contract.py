@@ -22,9 +22,12 @@ DOCS = Path(__file__).resolve().parents[3] / "docs"
 
 
 def test_the_engine_layer_keeps_the_engines_bounds_and_defaults_to_unset():
+    from synthohive_dbt.synth.settings import PRIVACY_FIELDS
     from synthohive_dbt.synth.settings import SynthSettings as EngineSettings
 
-    assert set(EngineSettings.model_fields) <= set(SynthSettings.model_fields)
+    # set by the pipeline from privacy.min_count and the pii: {action: keep} columns
+    assert set(EngineSettings.model_fields) - set(PRIVACY_FIELDS) <= set(SynthSettings.model_fields)
+    assert not set(PRIVACY_FIELDS) & set(SynthSettings.model_fields)
     assert EngineSettings.model_fields["pac"].default == DEFAULT_PAC
     assert all(v is None for v in SynthSettings().model_dump().values())  # a layer: all unset
     for bad in ({"epochs": 0}, {"generator_ema": 1.5}, {"precision": "fp8"}, {"gumbel_tau": 0}):

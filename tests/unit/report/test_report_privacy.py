@@ -81,3 +81,21 @@ def test_no_privacy_results_says_so(shop: dict[str, Any], toyshop: Any, tmp_path
         path = build_report(manifest, shop["profile"], adapter, None, tmp_path / "target", sample_rows=100)
     assert "No privacy test results: run <code>shive test</code> first" in path.read_text()
     assert json.loads((tmp_path / "target" / "report.json").read_text())["privacy"] is None
+
+
+def test_header_shows_exact_match_and_closest_record_shares_next_to_the_score(built: dict[str, Any]) -> None:
+    document = built["json"]
+    headline = document["privacy_headline"]
+    tables = document["privacy"].values()
+    rows = [t["exact_match"]["rows"]["synthetic"] for t in tables]
+    shares = [t["exact_match"]["synthetic_share"] for t in tables]
+    expected = sum(r * s for r, s in zip(rows, shares)) / sum(rows)
+    assert headline["exact_match"]["synthetic_share"] == pytest.approx(expected)
+    assert 0 < expected < 1  # customers are copies, the other tables are not: a weighted mean
+    assert headline["exact_match"]["status"] == "fail"  # the worst table's verdict
+    assert headline["closest_record"]["tables"] == 3
+    header = built["html"][built["html"].index("<header") : built["html"].index("</header>")]
+    assert "fidelity score" in header and "exact matches" in header and "closest record" in header
+    assert f"{expected:.1%}" in header
+    closest = headline["closest_record"]["synthetic_share"]
+    assert f"{closest:.1%}" in header

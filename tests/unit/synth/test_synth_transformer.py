@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 
 import numpy as np
 import pandas as pd
@@ -91,13 +92,40 @@ def test_high_cardinality_values_are_bucketed_with_a_warning(caplog, settings, r
     codes = np.concatenate([rng.choice(["a", "b", "c"], 400), [f"v{i}" for i in range(300)]])
     frame = pd.DataFrame({"city": codes})
     with caplog.at_level(logging.WARNING):
-        transformer = fit(frame, settings.model_copy(update={"max_categories": 10}))
+        # min_count 1: every value may be sampled back (the rare-value protection is off)
+        transformer = fit(frame, settings.model_copy(update={"max_categories": 10, "min_count": 1}))
     assert any("'city'" in r.getMessage() and r.levelno == logging.WARNING for r in caplog.records)
     model = transformer.category_models[0]
     assert model.width == 10 and model.has_other
     out = roundtrip(transformer, frame)
     assert set(out["city"]) <= set(codes)
     assert (out["city"].isin(["a", "b", "c"]) == frame["city"].isin(["a", "b", "c"])).all()
+
+
+def test_rare_values_come_back_as_stand_ins_of_their_shape_never_as_they_are(settings, roundtrip):
+    rng = np.random.default_rng(0)
+    codes = [f"MB-{n:05d}-{c}" for n, c in zip(rng.integers(0, 10**5, 300), rng.choice(list("XYZ"), 300))]
+    frame = pd.DataFrame({"status": rng.choice(["active", "lapsed"], 600), "code": codes * 2})
+    frame.loc[:299, "code"] = [f"MB-{n:05d}-Q" for n in rng.integers(0, 10**5, 300)]  # seen once
+    frame.loc[:9, "code"] = "MB-00000-A"  # seen 10 times: frequent, kept
+    transformer = fit(frame, settings)
+    model = transformer.category_models[1]
+    assert model.values == ["MB-00000-A"] and model.has_other
+    seen_once = set(frame["code"]) - set(codes) - {"MB-00000-A"}
+    assert len(model.pool) > 250 and not set(model.pool) & set(frame["code"])
+    assert all(re.fullmatch(r"MB-\d{5}-[A-Z]", v) for v in model.pool)
+    out = roundtrip(transformer, frame)
+    assert set(out["status"]) == {"active", "lapsed"}  # frequent values are kept
+    assert not set(out["code"]) & (seen_once | set(codes))
+    assert out["code"].str.fullmatch(r"MB-\d{5}-[A-Z]").all()
+    again = fit(frame, settings).category_models[1]
+    assert again.pool == model.pool  # seeded
+
+
+def test_keep_columns_keep_their_rare_values(settings, roundtrip):
+    frame = pd.DataFrame({"name": [f"person {i}" for i in range(200)]})
+    model = fit(frame, settings.model_copy(update={"raw_columns": ("name",)})).category_models[0]
+    assert set(model.values) | set(model.pool) == set(frame["name"])
 
 
 def test_constant_and_all_null_columns(settings, roundtrip):

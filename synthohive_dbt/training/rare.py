@@ -1,0 +1,67 @@
+"""A child's view of its parent's rare values: :func:`protect_rare_context`.
+
+A child model is conditioned on its primary parent's context columns, read once per
+child row. A parent value seen fewer than ``privacy.min_count`` times among the parent's
+rows can repeat often there (a parent with many children), so the child's own count
+would keep it as a category, verbatim in the child's model file. The parent's rows are
+counted instead, in DuckDB, and every value rare among them becomes a stand-in of its
+own per row (:func:`~synthohive_dbt.privacy.standins.rare_rows_as_standins`): the child
+learns "a rare parent value", which is what a generated parent's stand-in maps to.
+"""
+
+from __future__ import annotations
+
+import duckdb
+import numpy as np
+import pandas as pd
+
+from ..errors import TrainingError
+from ..privacy.standins import rare_rows_as_standins
+from ..project.model import Manifest, Table
+from ..project.pii_scan import privacy_min_count
+from ..project.sources import model_relation, quote_identifier
+from .plan import TablePlan, foreign_key
+
+_TEXT_KINDS = ("categorical", "text")
+
+
+def protect_rare_context(
+    con: duckdb.DuckDBPyConnection,
+    manifest: Manifest,
+    table: Table,
+    plan: TablePlan,
+    context: pd.DataFrame | None,
+    *,
+    seed: int,
+) -> pd.DataFrame | None:
+    """``context`` with the parent's rare text values replaced; ``keep`` columns untouched."""
+    if context is None or not plan.primary_fk:
+        return context
+    parent = manifest.tables[foreign_key(table, plan.primary_fk).parent]
+    k = privacy_min_count(manifest)
+    rng = np.random.default_rng(seed)
+    out = context.copy()
+    for name in context.columns:
+        column = parent.column(name)
+        raw = column.pii is not None and column.pii.action == "keep"
+        if column.kind in _TEXT_KINDS and not raw:
+            frequent = _frequent_values(con, parent.name, name, k)
+            out[name] = rare_rows_as_standins(context[name], frequent, rng=rng)
+    return out
+
+
+def _frequent_values(con: duckdb.DuckDBPyConnection, table: str, column: str, k: int) -> set[object]:
+    name = quote_identifier(column)
+    sql = (
+        f"SELECT {name} FROM {model_relation(table)} "
+        f"WHERE {name} IS NOT NULL GROUP BY ALL HAVING count(*) >= {int(k)}"
+    )
+    try:
+        return {row[0] for row in con.execute(sql).fetchall()}
+    except duckdb.Error as exc:
+        raise TrainingError(
+            f"cannot count the values of {table}.{column}: {str(exc).splitlines()[0]}",
+            table=table,
+            column=column,
+            hint="run `shive validate` to check the model's SQL against the real data",
+        ) from exc
