@@ -206,6 +206,11 @@ def _model(plan: TablePlan, plans: dict[NodeRef, TablePlan]) -> str:
     where = f"{raw.csv.name}" if raw.csv is not None else f"{raw.schema}.{raw.identifier}"
     about = f"dbt {raw.node.kind} {raw.node.name} ({where}), {raw.rows} rows in the real data"
     text = [f"  - name: {raw.model}\n", f"    description: {_flow(about)}\n"]
+    if raw.node.kind == "seed":
+        # a seed is static reference data the dbt repository itself holds (a lookup
+        # table): copied as it is, so the models' joins on it find their rows
+        text.append("    # a dbt seed: copied, not learned; remove this line to learn it\n")
+        text.append("    config: {synth: {mode: copy}}\n")
     columns = [c for c, _ in raw.columns if c in plan.columns or c in plan.suggestions
                or any(fk.column == c for fk in plan.foreign_keys)]  # fmt: skip
     if columns:

@@ -16,10 +16,12 @@ import numpy as np
 import pandas as pd
 
 from ..errors import TrainingError
-from ..privacy.standins import rare_rows_as_standins
+from ..generate.fixed import FixedValues
+from ..privacy.standins import can_stand_in, rare_rows_as_standins, standins
 from ..project.model import Manifest, Table
 from ..project.pii_scan import privacy_min_count
 from ..project.sources import model_relation, quote_identifier
+from ..synth.settings import SynthSettings
 from .plan import TablePlan, foreign_key
 
 _TEXT_KINDS = ("categorical", "text")
@@ -65,3 +67,24 @@ def _frequent_values(con: duckdb.DuckDBPyConnection, table: str, column: str, k:
             column=column,
             hint="run `shive validate` to check the model's SQL against the real data",
         ) from exc
+
+
+def protect_rare_fixed(
+    fixed: FixedValues, table: Table, *, rows: int, settings: SynthSettings, seed: int
+) -> FixedValues:
+    """``fixed`` with each constant text or integer value of a table of fewer than
+    ``privacy.min_count`` rows replaced by a stand-in of its shape (a one-row table's
+    values are each seen once); ``keep`` columns and declared accepted values stay."""
+    if rows >= settings.min_count:
+        return fixed
+    rng = np.random.default_rng([seed, 0x5EED])
+    values = dict(fixed.values)
+    for name, value in fixed.values.items():
+        public = settings.public_values.get(name, ())
+        if name in settings.raw_columns or str(value) in public or not can_stand_in(value):
+            continue
+        if table.column(name).kind not in _TEXT_KINDS:
+            continue
+        drawn = standins([value], real=[value], rng=rng, min_count=rows + 1)[0]
+        values[name] = drawn  # None when the shape has no stand-in: the column comes out null
+    return FixedValues(values)

@@ -42,7 +42,7 @@ from .fingerprint import data_fingerprint, digest, table_inputs
 from .fitting import FitRequest, fit_model
 from .linking import fit_linkage
 from .plan import TablePlan, default_context_columns, foreign_key, plan_table
-from .rare import protect_rare_context
+from .rare import protect_rare_context, protect_rare_fixed
 from .reading import read_training_rows
 
 logger = logging.getLogger(__name__)
@@ -241,6 +241,7 @@ class _Run:
         context = protect_rare_context(self.con, self.manifest, table, plan, context, seed=seed)
         frame, pii_plan = apply_pii(frame, table, seed=seed)
         fixed, learnable = FixedValues.split(frame)
+        fixed = protect_rare_fixed(fixed, table, rows=len(frame), settings=settings, seed=seed)
         context = _informative_context(plan, context if learnable else None)
         request = FitRequest(
             frame=frame[learnable],
