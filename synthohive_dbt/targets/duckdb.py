@@ -282,8 +282,10 @@ class DuckDBAdapter(TargetAdapter):
         session = self.session
         meta = self._qualified(GENERATIONS_TABLE)
         with session.errors(f"swapping in generation {gen.id}"), session.transaction():
+            # no PRIMARY KEY: DuckDB before 1.2 refuses a delete and re-insert of one key
+            # inside a transaction (over-eager index checks); the delete below keeps it unique
             session.run(
-                f"CREATE TABLE IF NOT EXISTS {meta} (table_name VARCHAR PRIMARY KEY, "
+                f"CREATE TABLE IF NOT EXISTS {meta} (table_name VARCHAR NOT NULL, "
                 "generation_id VARCHAR NOT NULL, rows BIGINT NOT NULL, swapped_at TIMESTAMP)"
             )
             for name, physical in gen.staged.items():
