@@ -54,8 +54,14 @@ def trained(tmp_path: Path) -> Path:
             1,
         )
     )
+    # never profiled: train profiles what it needs first
+    assert not (root / "target" / "profile.json").exists()
     done = shive("train", "--project-dir", str(root), "--no-progress", cwd=tmp_path)
     assert done.returncode == 0, done.stdout + done.stderr
+    assert "that target/profile.json lacks: customers, orders" in done.stdout + done.stderr
+    assert set(json.loads((root / "target" / "profile.json").read_text())["tables"]) >= {
+        "customers", "orders"
+    }
     return root
 
 
