@@ -1,8 +1,7 @@
 """pandas dtypes and value conversions that behave the same under pandas 2 and pandas 3.
 
-Every stage that turns a column into numbers, asks whether a column holds text, or
-records a dtype in an artifact goes through here, so the answers cannot drift apart and
-an artifact written under one pandas major reads back under the other (a Spark executor
+Every stage that turns a column into numbers or records a dtype in an artifact goes
+through here, so the answers cannot drift apart and an artifact written under one pandas major reads back under the other (a Spark executor
 may run another pandas than the driver that trained the model).
 
 What differs between the majors, and is absorbed here:
@@ -19,7 +18,6 @@ What differs between the majors, and is absorbed here:
 from __future__ import annotations
 
 import datetime as dt
-import decimal
 from typing import Any
 
 import numpy as np
@@ -33,13 +31,6 @@ _TEXT_NAMES = frozenset({"str", "object"})
 
 #: the dtype this pandas gives text by default: ``str`` (pandas 3) or ``object`` (pandas 2)
 DEFAULT_TEXT = pd.Series(["a", None]).dtype
-
-
-def is_text_dtype(dtype: Any) -> bool:
-    """Whether ``dtype`` holds Python objects or strings (``object``, ``str``, ``string``)."""
-    if isinstance(dtype, pd.CategoricalDtype):
-        return False
-    return ptypes.is_object_dtype(dtype) or ptypes.is_string_dtype(dtype)
 
 
 def is_default_text_dtype(dtype: Any) -> bool:
@@ -120,11 +111,7 @@ def _number(value: Any) -> float:
         return np.nan
     if isinstance(value, (dt.datetime, dt.date, pd.Timestamp)):
         return float(epoch_seconds(pd.Series([value]))[0])
-    if isinstance(value, (bool, np.bool_)):
-        return float(value)
-    if isinstance(value, (int, float, np.number, decimal.Decimal)):
-        return float(value)
-    try:
+    try:  # numbers, decimals, booleans, numeric text
         return float(value)
     except (TypeError, ValueError):
         return np.nan
