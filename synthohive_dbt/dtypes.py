@@ -1,8 +1,9 @@
 """pandas dtypes and value conversions that behave the same under pandas 2 and pandas 3.
 
 Every stage that turns a column into numbers or records a dtype in an artifact goes
-through here, so the answers cannot drift apart and an artifact written under one pandas major reads back under the other (a Spark executor
-may run another pandas than the driver that trained the model).
+through here, so the answers cannot drift apart and an artifact written under one pandas
+major reads back under the other (a Spark executor may run another pandas than the driver
+that trained the model).
 
 What differs between the majors, and is absorbed here:
 
