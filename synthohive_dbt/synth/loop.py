@@ -6,7 +6,7 @@ generator weights the model would sample with (their moving average, see
 :mod:`.ctgan`). The weights with the best score so far are copied aside in memory; that
 copy, not the last weights and never the one with the lowest generator loss, is what
 the model samples with and what the artifact keeps as its best. ``patience`` checks without a gain of
-``min_delta`` stop training early.
+``min_delta`` stop training early, once ``min_steps`` generator steps have been trained.
 """
 
 from __future__ import annotations
@@ -101,14 +101,16 @@ def run_epochs(
             started = time.perf_counter()
             losses = trainer.run_epoch()
             checked = (epoch - start_epoch) % eval_every == 0 or epoch == last
+            trained = time.perf_counter()
             score = _check(epoch, losses, evaluate, tracker, trainer) if checked else None
             stop_asked = False
-            info = _info(epoch, last, losses, time.perf_counter() - started, score, tracker)
+            now = time.perf_counter()
+            info = _info(epoch, last, losses, (now - started, now - trained if checked else 0.0), score, tracker)
             bar.update(epoch, losses[0], losses[1], tracker.best_score)
             logger.debug("epoch %d: G %.4f D %.4f fidelity %s", epoch, *losses, score)
             if on_epoch_end is not None:
                 stop_asked = on_epoch_end(info) is True
-            if tracker.exhausted():
+            if tracker.exhausted() and epoch * trainer.steps_per_epoch >= trainer.settings.min_steps:
                 logger.info(
                     "early stop at epoch %d: fidelity %.4f at epoch %d not beaten in %d checks",
                     epoch, tracker.best_score, tracker.best_epoch, tracker.stale,
@@ -134,10 +136,11 @@ def _check(
 
 
 def _info(
-    epoch: int, last: int, losses: tuple[float, float], seconds: float, score: float | None,
-    tracker: FidelityTracker,
+    epoch: int, last: int, losses: tuple[float, float], seconds: tuple[float, float],
+    score: float | None, tracker: FidelityTracker,
 ) -> EpochInfo:
     return EpochInfo(
-        epoch=epoch, epochs=last, loss_g=losses[0], loss_d=losses[1], seconds=seconds,
+        epoch=epoch, epochs=last, loss_g=losses[0], loss_d=losses[1], seconds=seconds[0],
+        check_seconds=seconds[1],
         score=score, best_score=tracker.best_score, best_epoch=tracker.best_epoch,
     )

@@ -86,6 +86,12 @@ class SynthSettings(BaseModel):
         10, ge=1, description="fidelity checks without improvement before stopping; None: never"
     )
     min_delta: float = Field(0.001, ge=0, description="smallest fidelity gain that counts")
+    min_steps: int = Field(
+        2000, ge=0,
+        description="generator steps trained before early stopping may end training: a GAN's "
+        "first checks often score above the next ones (marginals are learnt before the "
+        "adversarial game starts on the joint), so patience alone stops it before it climbs",
+    )
     # ---- machine -----------------------------------------------------------------------
     threads: int | None = Field(None, ge=1, description="torch threads; None: half the CPUs available (see runtime.default_threads)")
     device: str = Field("cpu", description="torch device: cpu, cuda, cuda:1, auto")
@@ -145,6 +151,7 @@ class EpochInfo:
     loss_g: float
     loss_d: float
     seconds: float  # wall time of this epoch, fidelity check included
+    check_seconds: float  # of which the fidelity check (0 when the epoch had none)
     score: float | None  # fidelity measured after this epoch, None when not checked
     best_score: float | None
     best_epoch: int | None

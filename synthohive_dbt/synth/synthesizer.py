@@ -7,6 +7,7 @@ generators, and turns foreign exceptions into the library's errors.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import math
 import time
@@ -282,30 +283,38 @@ class TableSynthesizer:
         seed: int | None = None, weights: Literal["current", "best", "last"] = "current",
     ) -> dict[str, Any]:
         """Fidelity of as many sampled rows as ``real`` has (default: the held-out slice of
-        the last fit). ``weights``: ``current`` (after fit or load, the best checkpoint;
-        inside an ``on_epoch_end`` callback, the weights being trained), ``best`` (the kept
-        checkpoint) or ``last`` (the weights training ended with, as sampling would use
-        them: their moving average)."""
+        the last fit), sampled with ``weights`` (see :meth:`using_weights`)."""
         if real is None:
             if self._holdout is None:
                 raise GenerationError("no held-out rows in memory", hint="pass real= rows to score against")
             real, context = self._holdout
-        final = self._ema.average if self._ema.average is not None else self._last_state
-        chosen = {"current": None, "best": self._tracker.best_state, "last": final}[weights]
-        if weights != "current" and chosen is None:
-            raise GenerationError(f"no {weights} weights in memory", hint="use weights='current'")
-        kept = _clone(self.generator_net.state_dict()) if chosen is not None else None
-        if chosen is not None:
-            self.generator_net.load_state_dict(chosen)
-        try:
+        with self.using_weights(weights):
             # scoring samples clip quietly: an early model breaks bounds, that is expected
             synth = self.sample(
                 len(real), context=context, seed=self.seed if seed is None else seed, clip_tally=ClipTally()
             )
-        finally:
-            if kept is not None:
-                self.generator_net.load_state_dict(kept)
         return fidelity_score(real, synth, self.column_kinds)
+
+    @contextlib.contextmanager
+    def using_weights(self, weights: Literal["current", "best", "last"] = "current") -> Iterator[None]:
+        """Sample and score with other generator weights inside the block: ``current`` (the
+        weights in place: after fit or load the best checkpoint, inside an ``on_epoch_end``
+        callback those being trained), ``best`` (the kept checkpoint) or ``last`` (the
+        weights training ended with, as sampling would use them: their moving average).
+        The weights in place are put back after."""
+        final = self._ema.average if self._ema.average is not None else self._last_state
+        chosen = {"current": None, "best": self._tracker.best_state, "last": final}[weights]
+        if weights != "current" and chosen is None:
+            raise GenerationError(f"no {weights} weights in memory", hint="use weights='current'")
+        if chosen is None:
+            yield
+            return
+        kept = _clone(self.generator_net.state_dict())
+        self.generator_net.load_state_dict(chosen)
+        try:
+            yield
+        finally:
+            self.generator_net.load_state_dict(kept)
 
     # ---- sampling ------------------------------------------------------------------------------------
 
