@@ -113,7 +113,8 @@ def fit_linkage(
         doc["secondary"][name] = link.to_dict()
     for column in plan.sequence_columns:
         values = reader.key_sample(column)
-        spec = learn_key_spec(values, table.column(column).data_type, column=column)
+        data_type = table.column(column).data_type
+        spec = learn_key_spec(values, data_type, column=column, min_count=min_count)
         doc["keys"][column] = spec.to_dict()
     return doc
 

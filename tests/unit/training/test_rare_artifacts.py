@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from synthohive_dbt.generate.keys import learn_key_spec
 from synthohive_dbt.project import load_project, open_real_connection
 from synthohive_dbt.training import TableArtifacts, train_project
 
@@ -185,3 +186,11 @@ def test_a_keep_column_keeps_its_rare_root_value(standin, tmp_path) -> None:
     schema.write_text(schema.read_text() + keep)
     target = _train(root)
     assert [(r["column"], r["value"]) for r in _root_rules(target)] == [("office", ROOT_OFFICE)]
+
+
+# ---- a key's shape ---------------------------------------------------------------------------
+def test_a_key_prefix_fewer_keys_share_than_min_count_is_not_kept() -> None:
+    keys = ["ACME-1", "ACME-2", "ACME-3"]
+    assert learn_key_spec(keys, "VARCHAR", column="code", min_count=5).to_dict()["prefix"] == "code_"
+    kept = learn_key_spec(keys, "VARCHAR", column="code", min_count=3).to_dict()
+    assert (kept["shape"], kept["prefix"]) == ("pattern", "ACME-")
