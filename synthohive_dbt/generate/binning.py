@@ -76,11 +76,15 @@ def fit_feature(
     max_categories: int = 8,
     n_quantiles: int = 4,
     min_count: int = DEFAULT_MIN_COUNT,
+    counted_on: pd.Series | None = None,
 ) -> BinFeature | None:
     """A binning of ``series`` for a column of model ``kind``, or None if it cannot bin.
 
-    A category label seen fewer than ``min_count`` times is never kept (it could name one
-    row, and linkage.json is an artifact): such values share the *other* bin."""
+    A category label seen fewer than ``min_count`` times (``privacy.min_count``) is never
+    kept (it could name one row, and linkage.json is an artifact): such values share the
+    *other* bin. The times are counted in ``counted_on`` when given: the parent's own rows
+    when ``series`` repeats a parent value once per child (a parent with many children
+    makes its rare value look frequent)."""
     if kind not in BINNABLE_KINDS:
         return None
     labels = [lab for lab in category_labels(series) if lab is not None]
@@ -88,7 +92,9 @@ def fit_feature(
         return None
     distinct = pd.Series(labels).value_counts()
     if kind == "categorical":
-        distinct = distinct[distinct >= min_count]
+        counted = distinct if counted_on is None else _label_counts(counted_on)
+        seen = counted.reindex(distinct.index, fill_value=0).to_numpy()
+        distinct = distinct[seen >= min_count]
     if kind in ("categorical", "boolean") or len(distinct) <= max_categories:
         return BinFeature(
             str(series.name), "category", values=list(distinct.index[:max_categories])
@@ -98,6 +104,10 @@ def fit_feature(
     levels = np.linspace(0, 1, n_quantiles + 1)[1:-1]
     edges = np.unique(np.quantile(numbers, levels))
     return BinFeature(str(series.name), "range", edges=[float(e) for e in edges])
+
+
+def _label_counts(series: pd.Series) -> pd.Series:
+    return pd.Series([lab for lab in category_labels(series) if lab is not None]).value_counts()
 
 
 def bin_ids(frame: pd.DataFrame, features: Sequence[BinFeature]) -> np.ndarray:

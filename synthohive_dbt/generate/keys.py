@@ -74,12 +74,15 @@ def is_integer_type(data_type: str) -> bool:
     return base in _INTEGER_TYPES
 
 
-def learn_key_spec(values: Sequence[Any], data_type: str, *, column: str = "key") -> KeySpec:
+def learn_key_spec(
+    values: Sequence[Any], data_type: str, *, column: str = "key", min_count: int = 1
+) -> KeySpec:
     """Learn the shape of a key column from a sample of its real (non-null) values.
 
-    Only a prefix/suffix that most sampled values share is kept (``SKU-``): a part
-    that varies from value to value could be someone's data, so a key without a
-    shared pattern becomes ``<column>_<counter>`` instead.
+    Only a prefix/suffix that most sampled values share, and at least ``min_count`` of
+    them (``privacy.min_count``: ``ACME-`` of a table of two rows could be someone's
+    name), is kept (``SKU-``): a part that varies from value to value could be someone's
+    data, so a key without a shared pattern becomes ``<column>_<counter>`` instead.
     """
     if is_integer_type(data_type):
         return KeySpec("integer")
@@ -90,7 +93,7 @@ def learn_key_spec(values: Sequence[Any], data_type: str, *, column: str = "key"
     if len(texts) >= 2 and all(matches):
         shapes = Counter((m.group(1), m.group(3)) for m in matches if m)
         (prefix, suffix), seen = shapes.most_common(1)[0]
-        if seen * 2 >= len(texts):
+        if seen * 2 >= len(texts) and seen >= min_count:
             return KeySpec("pattern", prefix=prefix, suffix=suffix, width=_counter_width(matches))
     return KeySpec("text", prefix=f"{column}_")
 

@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from ..privacy.standins import DEFAULT_MIN_COUNT
 from .binning import BinFeature, bin_ids, fit_feature
 
 logger = logging.getLogger(__name__)
@@ -115,19 +116,21 @@ class ChildCountModel:
         alpha: float = ALPHA,
         features: list[BinFeature] | None = None,
         family: CountFamily = "empirical",
+        min_count: int = DEFAULT_MIN_COUNT,
     ) -> ChildCountModel:
         """Fit on one count per parent row and (optionally) the parents' attributes.
 
         ``features`` fixes the binning instead of choosing it by test (a secondary
         parent's degree uses the bins its children are drawn in); ``family`` says how
-        counts are drawn from each bin's histogram.
+        counts are drawn from each bin's histogram; ``min_count`` is the project's
+        ``privacy.min_count`` (a category seen fewer times is no bin of its own).
         """
         counts = np.asarray(counts, dtype=np.int64)
         model = cls(CountDistribution.of(counts), family=family)
         if parents is None or parents.empty or len(counts) < 2 * min_bin:
             return model
         if features is None:
-            ranked = _rank_count_features(counts, parents, kinds or {}, min_bin)
+            ranked = _rank_count_features(counts, parents, kinds or {}, min_bin, min_count)
             features = [f for p, f in ranked if p < alpha][:max_features]
         model.features = list(features)
         model.levels = _fit_levels(counts, parents, model.features, min_bin, alpha)
@@ -192,12 +195,17 @@ class ChildCountModel:
 
 
 def _rank_count_features(
-    counts: np.ndarray, parents: pd.DataFrame, kinds: Mapping[str, str], min_bin: int
+    counts: np.ndarray,
+    parents: pd.DataFrame,
+    kinds: Mapping[str, str],
+    min_bin: int,
+    min_count: int,
 ) -> list[tuple[float, BinFeature]]:
     """Candidate features with the p-value of "counts differ across its bins", best first."""
     ranked: list[tuple[float, BinFeature]] = []
     for column in parents.columns:
-        feature = fit_feature(parents[column], kinds.get(column, "categorical"))
+        kind = kinds.get(column, "categorical")
+        feature = fit_feature(parents[column], kind, min_count=min_count)
         if feature is None:
             continue
         codes = feature.codes(parents[column])

@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from ..privacy.standins import DEFAULT_MIN_COUNT
 from .binning import BinFeature, bin_ids, fit_feature, n_bins
 from .linkage import ALPHA, MIN_BIN, ChildCountModel
 
@@ -83,17 +84,22 @@ class SecondaryLinkModel:
         max_features: int = 2,
         min_bin: int = MIN_BIN,
         alpha: float = ALPHA,
+        min_count: int = DEFAULT_MIN_COUNT,
     ) -> SecondaryLinkModel:
         """Fit on real data.
 
         ``children``: one row per child (candidate value columns); ``linked``: the
         attributes of each child's parent, row-aligned (nulls where ``is_null``);
         ``degrees`` and ``parents``: the number of children of each parent row and that
-        row's attributes.
+        row's attributes; ``min_count``: the project's ``privacy.min_count`` (a category
+        seen fewer times is no bin of its own).
         """
         is_null = np.asarray(is_null, dtype=bool)
-        parent_feats = _candidate_features(linked, list(linked.columns), parent_kinds)
-        child_feats = _candidate_features(children, list(children.columns), child_kinds)
+        # a parent value repeats once per linked child: its rarity is counted on the parents
+        parent_feats = _candidate_features(
+            linked, list(linked.columns), parent_kinds, min_count, counted_on=parents
+        )
+        child_feats = _candidate_features(children, list(children.columns), child_kinds, min_count)
         chosen_parent = _select_parent_features(
             children, linked, is_null, parent_feats, child_feats, max_features, alpha
         )
@@ -108,6 +114,7 @@ class SecondaryLinkModel:
             min_bin=min_bin,
             alpha=alpha,
             features=chosen_parent or None,
+            min_count=min_count,
         )
         return cls(chosen_child, chosen_parent, joint, degree, min_bin)
 
@@ -132,10 +139,21 @@ class SecondaryLinkModel:
 
 
 def _candidate_features(
-    frame: pd.DataFrame, columns: Sequence[str], kinds: Mapping[str, str]
+    frame: pd.DataFrame,
+    columns: Sequence[str],
+    kinds: Mapping[str, str],
+    min_count: int,
+    *,
+    counted_on: pd.DataFrame | None = None,
 ) -> list[BinFeature]:
     feats = [
-        fit_feature(frame[c], kinds.get(c, "categorical"), n_quantiles=LINK_QUANTILES)
+        fit_feature(
+            frame[c],
+            kinds.get(c, "categorical"),
+            n_quantiles=LINK_QUANTILES,
+            min_count=min_count,
+            counted_on=counted_on[c] if counted_on is not None and c in counted_on else None,
+        )
         for c in columns
     ]
     return [f for f in feats if f is not None]

@@ -166,7 +166,8 @@ def _duplicates(con: DuckDBPyConnection, table: Table, columns: list[str]) -> tu
     )
     example_sql = f"{grouped} ORDER BY _n DESC, {keys} LIMIT 1"
     ((*values, count),) = fetch_all(con, example_sql, table=table.name, what="find a duplicate key")
-    return int(dup_keys), int(dup_rows), f"{_render_key(columns, values)} occurs {count} times"
+    example = _render_key(columns, values, private=_private(table))
+    return int(dup_keys), int(dup_rows), f"{example} occurs {count} times"
 
 
 # ---- foreign keys ----------------------------------------------------------------------
@@ -187,7 +188,12 @@ def _check_foreign_key(
         parent_columns=list(fk.parent_columns), fk_name=fk.name, policy=fk.orphan_policy,
     )  # fmt: skip
     if orphans:
-        examples = _orphan_examples(con, table, fk, parent)
+        # a key into a PII column holds that PII, declared on the child or not
+        hidden = _private(manifest.tables[fk.parent])
+        private = _private(table) | {
+            c for c, pc in zip(fk.columns, fk.parent_columns) if pc in hidden
+        }
+        examples = _orphan_examples(con, table, fk, parent, private)
         _apply_orphan_policy(finding, table, fk, examples)
     return finding
 
@@ -208,7 +214,9 @@ def _count_orphans(
     return int(nulls), int(orphans)
 
 
-def _orphan_examples(con: DuckDBPyConnection, table: Table, fk: ForeignKey, parent: str) -> str:
+def _orphan_examples(
+    con: DuckDBPyConnection, table: Table, fk: ForeignKey, parent: str, private: frozenset[str]
+) -> str:
     keys = ", ".join(col("_c", c) for c in fk.columns)
     sql = (
         f"SELECT {keys}, count(*) AS _n FROM {quote_ident(table.name)} AS _c "
@@ -217,7 +225,9 @@ def _orphan_examples(con: DuckDBPyConnection, table: Table, fk: ForeignKey, pare
         f"GROUP BY {keys} ORDER BY _n DESC, {keys} LIMIT {_EXAMPLES}"
     )
     rows = fetch_all(con, sql, table=table.name, what=f"find orphans of {fk.name}")
-    return ", ".join(f"{_render_key(fk.columns, values)} ({_rows(n)})" for *values, n in rows)
+    return ", ".join(
+        f"{_render_key(fk.columns, values, private=private)} ({_rows(n)})" for *values, n in rows
+    )
 
 
 def _apply_orphan_policy(finding: KeyFinding, table: Table, fk: ForeignKey, examples: str) -> None:
@@ -268,7 +278,20 @@ def _rows(count: int) -> str:
     return "1 row" if count == 1 else f"{count} rows"
 
 
-def _render_key(columns: Sequence[str], values: Sequence[Any]) -> str:
+def _render_key(
+    columns: Sequence[str], values: Sequence[Any], *, private: frozenset[str] = frozenset()
+) -> str:
+    """``col=value, ...``; a PII column's value is never shown (messages reach the logs
+    and profile.json): its length stands in for it."""
     return ", ".join(
-        f"{c}={v!r}" if isinstance(v, str) else f"{c}={v}" for c, v in zip(columns, values)
+        f"{c}=<PII, {len(str(v))} characters>" if c in private
+        else f"{c}={v!r}" if isinstance(v, str) else f"{c}={v}"
+        for c, v in zip(columns, values)
+    )  # fmt: skip
+
+
+def _private(table: Table) -> frozenset[str]:
+    """The columns declared PII (a hashed key, say) whose raw values a message may not show."""
+    return frozenset(
+        c.name for c in table.columns if c.pii is not None and c.pii.action != "keep"
     )

@@ -154,14 +154,11 @@ def _collect(
 
 
 # ---- sources ------------------------------------------------------------------------------
-def resolve_sources(
-    declared: dict[str, Declared], project_dir: Path, target_path: Path | None = None
-) -> dict[str, SourceTable]:
+def resolve_sources(declared: dict[str, Declared], project_dir: Path) -> dict[str, SourceTable]:
     """Every enabled source table as a SourceTable, keyed ``"source.table"``.
 
-    ``target_path`` (default ``<project>/target``) holds the sample cache of Spark sources.
+    The samples of Spark sources are cached in the project's private ``.shive-samples/``.
     """
-    target_path = target_path if target_path is not None else project_dir / "target"
     result: dict[str, SourceTable] = {}
     for name, decl in declared.items():
         spec: SourceSpec = decl.spec
@@ -184,9 +181,7 @@ def resolve_sources(
                 raise decl.error(f"table {table.name!r} is listed twice", "tables", j, "name")
             seen.add(table.name)
             if table.config.enabled:
-                result[f"{name}.{table.name}"] = _source_table(
-                    spec, table, decl, j, project_dir, target_path
-                )
+                result[f"{name}.{table.name}"] = _source_table(spec, table, decl, j, project_dir)
     return result
 
 
@@ -196,7 +191,6 @@ def _source_table(
     decl: Declared,
     j: int,
     project_dir: Path,
-    target_path: Path,
 ) -> SourceTable:
     require_plain_name(
         table.name, "source table name", path=decl.path, line=decl.line("tables", j, "name")
@@ -206,7 +200,7 @@ def _source_table(
         identifier, "source table identifier", path=decl.path, line=decl.line("tables", j)
     )
     if (table.config.format or spec.config.format) == "spark":
-        return _spark_table(spec, table, decl, j, identifier, target_path)
+        return _spark_table(spec, table, decl, j, identifier, project_dir)
     location = (
         table.config.external_location
         or table.meta.get("external_location")
@@ -250,10 +244,10 @@ def _spark_table(
     decl: Declared,
     j: int,
     identifier: str,
-    target_path: Path,
+    project_dir: Path,
 ) -> SourceTable:
     """A ``format: spark`` table: ``schema:`` is the Spark database; its rows are read
-    through a sample cached under ``target/sources/`` (see docs/spark.md)."""
+    through a sample cached in the project's private ``.shive-samples/`` (docs/spark.md)."""
     located = (
         spec.config.external_location,
         spec.config.database_file,
@@ -275,7 +269,7 @@ def _spark_table(
         table.name,
         identifier=identifier,
         database=spec.schema_,
-        target_path=target_path,
+        project_dir=project_dir,
     )
 
 

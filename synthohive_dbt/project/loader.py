@@ -8,7 +8,7 @@ the file, line and fix:
 3. render each model with jinja (``source``/``ref``/``var``/``env_var``/``config``);
 4. register sources and models as views in an in-memory DuckDB, parents first, and
    ask DuckDB for each model's columns and types (no rows are read); a Spark source
-   is read through its cache under ``target/sources/``, so a missing one is first
+   is read through its cache in ``.shive-samples/``, so a missing one is first
    written as an empty file with the Spark table's types (the only time loading
    starts Spark);
 5. attach declared keys, constraints and tests; resolve foreign keys across tables;
@@ -91,7 +91,7 @@ def load_project(
     declarations = read_schema_files(yml_files, all_vars)
     _require_sql_for_declared(declarations, sql_files, root)
     target_path = (root / config.target_path).resolve()
-    sources = resolve_sources(declarations.sources, root, target_path)
+    sources = resolve_sources(declarations.sources, root)
     models = _render_models(sql_files, declarations, sources, all_vars, resolved, root)
     tables = {m.name: _table(m, config, root) for m in models.values()}
     _require_enabled_refs(models, tables)

@@ -10,7 +10,7 @@ so its values stay out of the profile too), turns the table's step into a WARN, 
 the declaration that pins the decision, and is recorded in the profile's top-level
 ``pii_findings`` (no data values, only what was found and done).
 
-With Spark sources, their samples are cached under ``target/sources/`` first (what the
+With Spark sources, their samples are cached in ``.shive-samples/`` first (what the
 DuckDB views read, for the PII scan and training), and every Spark-resident model is
 profiled by Spark SQL aggregates over its whole table (:mod:`synthohive_dbt.spark`).
 """

@@ -26,7 +26,7 @@ TEMPLATE_DIR = "project_template"
 TEMPLATE_NAME = "shive_starter"
 #: files in which TEMPLATE_NAME is replaced
 RENAMED_IN = ("shive_project.yml", "profiles.yml", "README.md")
-GITIGNORE = "target/\n*.duckdb.wal\n"
+GITIGNORE = "target/\n.shive-samples/\n*.duckdb.wal\n"
 
 
 def template_root() -> Traversable:
@@ -78,7 +78,8 @@ def _copy_tree(source: Traversable, dest: Path, name: str) -> None:
 
 
 def clean_project(project_dir: str | Path) -> list[Path]:
-    """Delete the project's ``clean-targets`` (default: the target path); return what was removed.
+    """Delete the project's ``clean-targets`` (default: the target path) and its private
+    samples of Spark sources (``.shive-samples/``); return what was removed.
 
     Only folders strictly inside the project are removed; anything resolving elsewhere
     (an absolute path, ``..``, a symlink out of the project) is refused.
@@ -94,8 +95,10 @@ def clean_project(project_dir: str | Path) -> list[Path]:
 
 
 def _clean(root: Path, config: ProjectConfig, path: Path) -> list[Path]:
+    from ..spark.sources import SAMPLES_DIR  # pyspark is not imported by this
+
     removed: list[Path] = []
-    for entry in config.clean_targets or [config.target_path]:
+    for entry in [*(config.clean_targets or [config.target_path]), SAMPLES_DIR]:
         candidate = root / entry
         resolved = candidate.resolve()
         if resolved == root or root not in resolved.parents:

@@ -208,7 +208,7 @@ def _require_spark_cache(st: SourceTable) -> None:
             f"{st.schema or 'default'}.{st.identifier or st.name} is not cached: {location}",
             path=location,
             table=f"{st.source}.{st.name}",
-            hint="run `shive profile`: it caches a sample of Spark sources under target/sources/",
+            hint="run `shive profile`: it caches a sample of Spark sources in .shive-samples/",
         )
 
 

@@ -91,6 +91,9 @@ def validate_project(manifest: Manifest) -> list[PiiFinding]:
     (the default) the manifest's flagged columns are protected from here on, with
     ``error`` a finding is a :class:`~synthohive_dbt.errors.PrivacyError`.
     """
+    from ..spark.sources import refresh_spark_samples
+
+    refresh_spark_samples(manifest)  # Spark sources: the rows checked are their samples
     with open_real_connection(manifest) as con:
         check_real_keys(manifest, con)
         findings = check_undeclared_pii(manifest, con)

@@ -2,8 +2,8 @@
 
 * :mod:`.sources` and :mod:`.sample` - Spark (Hive) tables as sources: the names a
   source may have, and a bounded, seeded, key-consistent sample of each cached as
-  Parquet under ``target/sources/`` so the DuckDB side (model views, training reads)
-  runs unchanged;
+  Parquet in the project's private ``.shive-samples/`` so the DuckDB side (model views,
+  training reads) runs unchanged;
 * :mod:`.profiling` - the profile of a Spark-resident model (``docs/profile_json.md``)
   computed by Spark SQL aggregates over the *whole* table, not the sample;
 * :mod:`.distributed` - a learned table generated on the cluster in parallel

@@ -1,4 +1,4 @@
-"""Spark (Hive) tables as sources, and their sample cache under ``target/sources/``.
+"""Spark (Hive) tables as sources, and their private sample cache ``.shive-samples/``.
 
 A Spark source is declared in a schema yml like any other source, with the Spark
 database as dbt-spark spells it (``schema:``) and ``format: spark``::
@@ -11,8 +11,16 @@ database as dbt-spark spells it (``schema:``) and ``format: spark``::
 
 The model views, the training reads and everything else on the DuckDB side read a
 *sample* of each Spark source, cached as one Parquet file
-``target/sources/<source>/<table>.parquet`` (:func:`cache_spark_sources`). Profiling
-instead runs on the whole table in Spark (:mod:`.profiling`).
+``<project>/.shive-samples/<source>/<table>.parquet`` (:func:`cache_spark_sources`).
+Profiling instead runs on the whole table in Spark (:mod:`.profiling`).
+
+The sample holds real rows, the undeclared PII that detection looks for and the raw
+values of declared PII columns included: it is the training *input*, a local copy of the
+source, and the model SQL, the PII scan and the rare-value counts all need it as it is.
+So it is kept out of ``target/`` (whose every file is an output that may be shared, as
+CI artifacts are) in a folder of the project that only its owner can open (0700, files
+0600) and that git ignores (a ``.gitignore`` of ``*`` inside it). ``shive clean``
+removes it with ``target/``.
 
 The sample is bounded, seeded and *key-consistent*: a table with no parent keeps the
 rows whose seeded hash of the primary key is smallest (at most ``max_rows``, the same
@@ -57,6 +65,9 @@ log = logging.getLogger(__name__)
 SPARK_FORMAT = "spark"
 #: sampled rows kept per root source table unless told otherwise
 DEFAULT_SAMPLE_ROWS = 100_000
+#: the private folder of the project holding the Spark samples (never under target/)
+SAMPLES_DIR = ".shive-samples"
+_PRIVATE = 0o700
 
 
 # ---- names -------------------------------------------------------------------------------
@@ -76,9 +87,31 @@ def spark_relation(database: str, table: str) -> str:
     return f"{quote(database)}.{quote(table)}"
 
 
-def sample_cache_path(target_path: str | Path, source: str, table: str) -> Path:
+def samples_dir(project_dir: str | Path) -> Path:
+    """The project's private folder of Spark samples (:data:`SAMPLES_DIR`)."""
+    return Path(project_dir) / SAMPLES_DIR
+
+
+def sample_cache_path(project_dir: str | Path, source: str, table: str) -> Path:
     """Where the sample of source table ``source.table`` is cached."""
-    return Path(target_path) / "sources" / source / f"{table}.parquet"
+    return samples_dir(project_dir) / source / f"{table}.parquet"
+
+
+def prepare_sample_folder(path: str | Path) -> None:
+    """Make the folders of sample file ``path`` (``<samples>/<source>/<table>.parquet``)
+    owner-only, and tell git to ignore the samples folder.
+
+    Both are set every time, not only when a folder is made: a folder made by an older
+    version, or opened up by hand, is closed again before real rows are written to it.
+    """
+    source_dir = Path(path).parent
+    root = source_dir.parent
+    for folder in (root, source_dir):
+        folder.mkdir(mode=_PRIVATE, exist_ok=True)
+        os.chmod(folder, _PRIVATE)  # mkdir's mode is cut by the umask; an old one is kept
+    ignore = root / ".gitignore"
+    if not ignore.is_file():
+        ignore.write_text("# real rows sampled from Spark sources: never commit them\n*\n")
 
 
 def spark_source_table(
@@ -87,12 +120,13 @@ def spark_source_table(
     *,
     identifier: str | None,
     database: str | None,
-    target_path: str | Path,
+    project_dir: str | Path,
 ) -> SourceTable:
     """The SourceTable the loader makes of a ``format: spark`` source table.
 
-    ``location`` is the sample cache (what the DuckDB view reads), ``schema`` the Spark
-    database and ``identifier`` the Spark table; both are validated here.
+    ``location`` is the sample cache in the project's private samples folder (what the
+    DuckDB view reads), ``schema`` the Spark database and ``identifier`` the Spark
+    table; both are validated here.
     """
     database = database or "default"
     identifier = identifier or table
@@ -101,7 +135,7 @@ def spark_source_table(
         source=source,
         name=table,
         relation=source_relation(source, table),
-        location=str(sample_cache_path(target_path, source, table)),
+        location=str(sample_cache_path(project_dir, source, table)),
         format=SPARK_FORMAT,  # type: ignore[arg-type]
         identifier=identifier,
         schema=database,
@@ -139,9 +173,10 @@ def cache_spark_sources(
     for key in _source_order(manifest):
         st = manifest.sources[key]
         relation = source_spark_relation(st)
-        path = Path(st.location or sample_cache_path(manifest.target_path, st.source, st.name))
+        path = Path(st.location or sample_cache_path(manifest.project_dir, st.source, st.name))
         link, keys = links.get(key, (None, []))
         if refresh or not _is_current(spark, path, relation, seed, max_rows, link):
+            prepare_sample_folder(path)
             cache_spark_sample(
                 spark, relation, path, max_rows=max_rows, seed=seed, key_columns=keys, parent=link
             )
@@ -166,9 +201,10 @@ def _is_current(
 
 
 def refresh_spark_samples(manifest: Manifest, spark: SparkSession | None = None) -> list[str]:
-    """Re-take the sample of every Spark source whose table changed since it was sampled
-    (as ``shive profile`` does); return the ``"source.table"`` keys re-sampled.
+    """Take the sample of every Spark source not sampled yet, and re-take it where its table
+    changed since (as ``shive profile`` does); return the ``"source.table"`` keys sampled.
 
+    ``shive validate`` (and so ``shive run``) calls this before it checks the real keys;
     ``shive train`` calls this first: the training rows are the samples, so a changed
     Spark table gives new training data, a new data fingerprint and a retrained model,
     as a changed file source does. Without Spark sources it does nothing (Spark is not
@@ -184,7 +220,7 @@ def refresh_spark_samples(manifest: Manifest, spark: SparkSession | None = None)
     before = {k: _sidecar(manifest.sources[k]) for k in keys}
     cache_spark_sources(manifest, spark, seed=manifest.seed)
     changed = [k for k in keys if _sidecar(manifest.sources[k]) != before[k]]
-    for key in changed:
+    for key in (k for k in changed if before[k] is not None):  # a first sample changed nothing
         log.warning(
             "spark source %s changed since it was sampled: re-sampled for training; "
             "run `shive profile` to refresh the profile the emitted tests compare against",
@@ -216,7 +252,7 @@ def cache_spark_schemas(spark: SparkSession, sources: Iterable[SourceTable]) -> 
         frame = sql_frame(
             spark, f"SELECT * FROM {relation}", table=relation, what="read", error=ProfileError
         )
-        path.parent.mkdir(parents=True, exist_ok=True)
+        prepare_sample_folder(path)
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
         os.close(fd)
         try:
@@ -271,7 +307,7 @@ def source_links(manifest: Manifest) -> dict[str, tuple[ParentLink | None, list[
             parent = manifest.sources[parent_key]
             cache = Path(
                 parent.location
-                or sample_cache_path(manifest.target_path, parent.source, parent.name)
+                or sample_cache_path(manifest.project_dir, parent.source, parent.name)
             )
             link = ParentLink(list(primary.columns), list(primary.parent_columns), cache)
         out[key] = (link, list(table.primary_key))

@@ -9,6 +9,10 @@ they are left out of training, with a warning.
 From the depths come the hierarchy's shape, stored in ``linkage.json``: the share of
 roots, and per depth the distribution of children per node (leaves included), which
 is what generation grows its forest from (:mod:`synthohive_dbt.generate.hierarchy`).
+A root rule's value (what nearly every root has) is a real value written to that file:
+when it is text seen fewer than ``privacy.min_count`` times in the table, a stand-in of
+its shape is stored instead (:func:`protect_root_rule`), unless the column is ``keep``
+or the value one of its declared accepted values.
 The training rows of a hierarchy carry, as their context, the parent row's attributes
 (null for a root) and their own depth.
 """
@@ -19,11 +23,13 @@ import logging
 from typing import Any
 
 import duckdb
+import numpy as np
 
 from ..errors import TrainingError
 from ..generate.frames import arrow_to_frame, query_arrow
 from ..generate.hierarchy import DEPTH, HierarchyModel, ParentRule
 from ..generate.linkage import CountDistribution
+from ..privacy.standins import DEFAULT_MIN_COUNT, standins
 from ..profiling.relations import training_relation_sql
 from ..profiling.sql import col, quote_ident
 from ..project.model import ForeignKey, Manifest, Table
@@ -80,9 +86,11 @@ def fit_hierarchy(
     attrs: list[str],
     seed: int,
     family: str = "empirical",
+    min_count: int = DEFAULT_MIN_COUNT,
 ) -> dict[str, Any]:
     """The ``hierarchy`` entry of ``linkage.json``: root share, children per depth, and
-    the rules by which a row's ``attrs`` follow its parent's."""
+    the rules by which a row's ``attrs`` follow its parent's (``min_count``: the
+    project's ``privacy.min_count``, see :func:`protect_root_rule`)."""
     rel = training_relation_sql(manifest, table.name)
     depths = depth_relation_sql(manifest, table, fk)
     parent = fk.columns[0]
@@ -117,7 +125,7 @@ def fit_hierarchy(
         root_share=roots / reached if reached else 1.0,
         children={d: CountDistribution(h) for d, h in children.items()},
         family=family,
-        rules=_parent_rules(con, manifest, table, fk, attrs, seed),
+        rules=_parent_rules(con, manifest, table, fk, attrs, seed, min_count),
     )
     logger.debug("%s: hierarchy %s", table.name, model.to_dict())
     return model.to_dict()
@@ -130,6 +138,7 @@ def _parent_rules(
     fk: ForeignKey,
     attrs: list[str],
     seed: int,
+    min_count: int,
 ) -> list[ParentRule]:
     """The attributes a row takes from its parent (see :class:`ParentRule`), from a
     seeded sample of (row, parent) pairs."""
@@ -149,14 +158,55 @@ def _parent_rules(
     rules = []
     for name in attrs:
         kind = table.column(name).kind
-        for rule in (
-            ParentRule.fit(name, kind, pairs["c_" + name], pairs["p_" + name]),
-            ParentRule.fit_roots(name, roots[name]),
-        ):
+        root = ParentRule.fit_roots(name, roots[name])
+        if root is not None:
+            root = protect_root_rule(con, manifest, table, root, min_count=min_count, seed=seed)
+        for rule in (ParentRule.fit(name, kind, pairs["c_" + name], pairs["p_" + name]), root):
             if rule is not None:
                 logger.info("%s: %s", table.name, rule.describe())
                 rules.append(rule)
     return rules
+
+
+def protect_root_rule(
+    con: duckdb.DuckDBPyConnection,
+    manifest: Manifest,
+    table: Table,
+    rule: ParentRule,
+    *,
+    min_count: int,
+    seed: int,
+) -> ParentRule | None:
+    """``rule`` as ``linkage.json`` may keep it: a text root value seen fewer than
+    ``min_count`` times in the table becomes a stand-in of its shape (never equal to a
+    value of the column), so the roots still share one value but not the real one; with
+    no stand-in left for its shape, the rule is dropped. Numbers, booleans, ``keep``
+    columns and declared accepted values are kept as they are."""
+    from ..generate.constraints import accepted_values
+
+    column = table.column(rule.column)
+    raw = column.pii is not None and column.pii.action == "keep"
+    public = {str(v) for v in accepted_values(table).get(rule.column, ())}
+    if raw or not isinstance(rule.value, str) or rule.value in public:
+        return rule
+    name = quote_ident(rule.column)
+    rel = training_relation_sql(manifest, table.name)
+    counts = dict(_rows(
+        con,
+        f"SELECT {name}, count(*) FROM ({rel}) WHERE {name} IS NOT NULL GROUP BY ALL",
+        table,
+        f"count the values of {rule.column}",
+    ))  # fmt: skip
+    if counts.get(rule.value, 0) >= min_count:
+        return rule
+    rng = np.random.default_rng([int(seed), 0x2007])
+    stand_in = standins([rule.value], real=counts, rng=rng, min_count=min_count)[0]
+    if stand_in is None:
+        logger.info(
+            "%s: the roots' %s is rare and has no stand-in: no root rule", table.name, rule.column
+        )
+        return None
+    return ParentRule(rule.column, rule.kind, rule.rate, rule.offset, stand_in)
 
 
 def _roots_sql(

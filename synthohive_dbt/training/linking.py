@@ -4,7 +4,8 @@ All heavy lifting is SQL in DuckDB over the model views: children per parent row
 (parents without children included, by a LEFT JOIN from the parent), the null rate of
 the primary foreign key, each child's secondary parent attributes. Each read is bounded
 by a seeded hash sample of at most ``max_rows`` rows. Only the fitted aggregates
-(histograms, bin edges, category labels) are stored.
+(histograms, bin edges, category labels seen at least ``privacy.min_count`` times) are
+stored; a hierarchy's root value that is rarer is stored as a stand-in.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from ..generate.secondary import SecondaryLinkModel
 from ..profiling.relations import parent_relation_sql, training_relation_sql
 from ..profiling.sql import any_null, col, keys_equal, quote_ident
 from ..project.model import ForeignKey, Manifest, Table
+from ..project.pii_scan import privacy_min_count
 from .hierarchy import fit_hierarchy
 from .plan import TablePlan, foreign_key
 from .reading import seeded_order
@@ -60,6 +62,7 @@ def fit_linkage(
     ``context_for``: per parent table, the safe attribute columns linkage may use.
     """
     reader = _Reader(con, manifest, table, seed, max_rows)
+    min_count = privacy_min_count(manifest)  # no bin, rule or label of a rarer value
     doc: dict[str, Any] = {
         "format_version": LINKAGE_FORMAT_VERSION,
         "primary": None,
@@ -71,7 +74,7 @@ def fit_linkage(
         counts, parents = reader.children_per_parent(fk, context_for.get(fk.parent, []))
         family = table.synth.extra.get("count_model") or "empirical"
         model = ChildCountModel.fit(
-            counts, parents, _kinds(manifest.tables[fk.parent]), family=family
+            counts, parents, _kinds(manifest.tables[fk.parent]), family=family, min_count=min_count
         )
         doc["primary"] = {
             "fk": fk.name,
@@ -83,7 +86,7 @@ def fit_linkage(
         fk = foreign_key(table, plan.hierarchy_fk)
         attrs = [c for c in plan.context_columns if c != DEPTH]
         doc["hierarchy"] = fit_hierarchy(
-            con, manifest, table, fk, attrs=attrs, seed=seed, family=family
+            con, manifest, table, fk, attrs=attrs, seed=seed, family=family, min_count=min_count
         )
     for name in plan.secondary_fks:
         fk = foreign_key(table, name)
@@ -98,6 +101,7 @@ def fit_linkage(
             parents,
             child_kinds=_kinds(table),
             parent_kinds=_kinds(manifest.tables[fk.parent]),
+            min_count=min_count,
         )
         logger.debug(
             "%s: %s links by %s ~ %s",
@@ -109,7 +113,8 @@ def fit_linkage(
         doc["secondary"][name] = link.to_dict()
     for column in plan.sequence_columns:
         values = reader.key_sample(column)
-        spec = learn_key_spec(values, table.column(column).data_type, column=column)
+        data_type = table.column(column).data_type
+        spec = learn_key_spec(values, data_type, column=column, min_count=min_count)
         doc["keys"][column] = spec.to_dict()
     return doc
 

@@ -7,6 +7,8 @@ would keep it as a category, verbatim in the child's model file. The parent's ro
 counted instead, in DuckDB, and every value rare among them becomes a stand-in of its
 own per row (:func:`~synthohive_dbt.privacy.standins.rare_rows_as_standins`): the child
 learns "a rare parent value", which is what a generated parent's stand-in maps to.
+A hierarchy's context, its parent row's attributes in the same table, is treated alike:
+the counts are the table's own.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import pandas as pd
 
 from ..errors import TrainingError
 from ..generate.fixed import FixedValues
+from ..generate.hierarchy import DEPTH
 from ..privacy.standins import can_stand_in, rare_rows_as_standins, standins
 from ..project.model import Manifest, Table
 from ..project.pii_scan import privacy_min_count
@@ -37,13 +40,16 @@ def protect_rare_context(
     seed: int,
 ) -> pd.DataFrame | None:
     """``context`` with the parent's rare text values replaced; ``keep`` columns untouched."""
-    if context is None or not plan.primary_fk:
+    parent_fk = plan.primary_fk or plan.hierarchy_fk
+    if context is None or not parent_fk:
         return context
-    parent = manifest.tables[foreign_key(table, plan.primary_fk).parent]
+    parent = manifest.tables[foreign_key(table, parent_fk).parent]
     k = privacy_min_count(manifest)
     rng = np.random.default_rng(seed)
     out = context.copy()
     for name in context.columns:
+        if name == DEPTH:  # a hierarchy row's own depth, not a parent value
+            continue
         column = parent.column(name)
         raw = column.pii is not None and column.pii.action == "keep"
         if column.kind in _TEXT_KINDS and not raw:

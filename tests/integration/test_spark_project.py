@@ -146,7 +146,7 @@ def smaller_sample(monkeypatch):
 @pytest.mark.slow
 def test_load_and_profile_a_spark_project(tmp_path, spark_root, hive_tables, smaller_sample):
     root = write_project(tmp_path / "p", SCHEMA_YML, spark_profiles(spark_root))
-    cache = root / "target/sources/lake"
+    cache = root / ".shive-samples/lake"
 
     manifest = load_project(root)
     types = {c.name: c.data_type for c in manifest.tables["orders"].columns}
@@ -182,7 +182,7 @@ def test_spark_target_names_the_session_when_another_target_is_selected(
     root = write_project(tmp_path / "p", schema, spark_profiles(spark_root, selected="dev"))
 
     manifest = load_project(root)
-    (root / "target/sources/lake/orders.parquet").unlink()
+    (root / ".shive-samples/lake/orders.parquet").unlink()
 
     assert manifest.target_type == "duckdb"
     assert manifest.settings["spark_target"] == "lake"
@@ -237,7 +237,7 @@ def test_train_resamples_a_spark_table_that_changed_and_retrains_it(
         "name: lakeproj\nseed: 3\nsynth: {epochs: 1, batch_size: 100}\n", encoding="utf-8"
     )
     manifest = load_project(root)
-    cache = root / "target/sources/lake"
+    cache = root / ".shive-samples/lake"
 
     def state() -> dict[str, object]:
         meta = {t: TableArtifacts(manifest.target_dir, t).read_meta()["fingerprint"]

@@ -115,7 +115,7 @@ def lake(tmp_path_factory: pytest.TempPathFactory, spark):
     on_spark = copy.deepcopy(files)
     for key, st in files.sources.items():
         on_spark.sources[key] = spark_source_table(st.source, st.name, identifier=st.name,
-                                                   database=DATABASE, target_path=files.target_path)  # fmt: skip
+                                                   database=DATABASE, project_dir=files.project_dir)  # fmt: skip
     return files, on_spark, spark
 
 
@@ -222,9 +222,9 @@ def test_source_names_that_are_not_plain_are_refused(lake):
         lambda: spark_relation(DATABASE, attack),
         lambda: spark_relation(attack, "customers"),
         lambda: spark_source_table("raw", "customers", identifier=attack, database=DATABASE,
-                                   target_path=files.target_path),
+                                   project_dir=files.project_dir),
         lambda: spark_source_table("raw", "customers", identifier=None, database="lake`; --",
-                                   target_path=files.target_path),
+                                   project_dir=files.project_dir),
     ):  # fmt: skip
         with pytest.raises(ProjectError, match="not a plain name"):
             call()
