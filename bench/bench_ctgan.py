@@ -47,7 +47,7 @@ import torch
 from public_tables import TABLES, load, sdtypes
 
 from synthohive_dbt.synth import EpochInfo, SynthSettings, TableSynthesizer
-from synthohive_dbt.synth.runtime import default_threads
+from synthohive_dbt.synth.runtime import default_threads, torch_threads
 from synthohive_dbt.synth.transformer import DataTransformer, resolve_kinds
 
 #: the higher-effort setting docs/synth.md documents: a longer warm-up and more patience
@@ -230,14 +230,13 @@ def floor_epoch_seconds(model: TableSynthesizer, settings: SynthSettings, steps:
     generator = copy.deepcopy(model.generator_net).train()
     critic = copy.deepcopy(model.critic).train()
     gen_in = next(m for m in generator.modules() if isinstance(m, torch.nn.Linear)).in_features
-    critic_in = critic.pac_dim // critic.pac
-    data_dim = critic_in - (gen_in - settings.embedding_dim)
+    cond_dim = gen_in - settings.embedding_dim  # conditional vector and context
+    data_dim = critic.pac_dim // critic.pac - cond_dim
     opt_g = torch.optim.Adam(generator.parameters(), lr=settings.generator_lr, betas=(0.5, 0.9))
     opt_d = torch.optim.Adam(critic.parameters(), lr=settings.discriminator_lr, betas=(0.5, 0.9))
     rng = torch.Generator().manual_seed(0)
     critic.use_generator(rng)
     batch = settings.batch_size
-    cond_dim = gen_in - settings.embedding_dim
     real = torch.rand(batch, data_dim, generator=rng)
     cond = torch.rand(batch, cond_dim, generator=rng)
 
@@ -262,10 +261,7 @@ def floor_epoch_seconds(model: TableSynthesizer, settings: SynthSettings, steps:
         opt_g.step()
 
     best = np.inf
-    with_threads = settings.threads or default_threads()
-    previous = torch.get_num_threads()
-    torch.set_num_threads(with_threads)
-    try:
+    with torch_threads(settings):
         for _ in range(5):
             step()
         for _ in range(repeats):
@@ -273,8 +269,6 @@ def floor_epoch_seconds(model: TableSynthesizer, settings: SynthSettings, steps:
             for _ in range(steps):
                 step()
             best = min(best, time.perf_counter() - started)
-    finally:
-        torch.set_num_threads(previous)
     return best
 
 
@@ -318,8 +312,7 @@ def bench_table(name: str, seeds: list[int], args: argparse.Namespace) -> list[d
             variants.append(("shive higher effort", SynthSettings(threads=args.threads, **HIGH_EFFORT)))
         for label, settings in variants:
             side, model, watch = run_shive(train, test, kinds, seed, settings, label)
-            steps = max(1, int(len(train) * (1 - settings.holdout_fraction)) // settings.batch_size)
-            side.floor_epoch = floor_epoch_seconds(model, settings, steps)
+            side.floor_epoch = floor_epoch_seconds(model, settings, watch.epochs[-1].steps)
             side.rows_per_second = sampling_rate(lambda n, m=model: m.sample(n, seed=5), args.sample_rows)
             if not args.no_reference:
                 side.to_reference = time_to_quality(watch, test, kinds, sides[0].quality["overall"])

@@ -105,7 +105,12 @@ def run_epochs(
             score = _check(epoch, losses, evaluate, tracker, trainer) if checked else None
             stop_asked = False
             now = time.perf_counter()
-            info = _info(epoch, last, losses, (now - started, now - trained if checked else 0.0), score, tracker)
+            info = EpochInfo(
+                epoch=epoch, epochs=last, loss_g=losses[0], loss_d=losses[1],
+                steps=trainer.steps_per_epoch, seconds=now - started,
+                check_seconds=now - trained if checked else 0.0,
+                score=score, best_score=tracker.best_score, best_epoch=tracker.best_epoch,
+            )
             bar.update(epoch, losses[0], losses[1], tracker.best_score)
             logger.debug("epoch %d: G %.4f D %.4f fidelity %s", epoch, *losses, score)
             if on_epoch_end is not None:
@@ -133,14 +138,3 @@ def _check(
     scores = evaluate(state)
     tracker.record(epoch, scores, losses, state)
     return float(scores["overall"])
-
-
-def _info(
-    epoch: int, last: int, losses: tuple[float, float], seconds: tuple[float, float],
-    score: float | None, tracker: FidelityTracker,
-) -> EpochInfo:
-    return EpochInfo(
-        epoch=epoch, epochs=last, loss_g=losses[0], loss_d=losses[1], seconds=seconds[0],
-        check_seconds=seconds[1],
-        score=score, best_score=tracker.best_score, best_epoch=tracker.best_epoch,
-    )

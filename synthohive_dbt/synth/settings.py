@@ -150,6 +150,7 @@ class EpochInfo:
     epochs: int  # the epoch this fit will end at if nothing stops it
     loss_g: float
     loss_d: float
+    steps: int  # generator steps in this epoch (each after discriminator_steps critic steps)
     seconds: float  # wall time of this epoch, fidelity check included
     check_seconds: float  # of which the fidelity check (0 when the epoch had none)
     score: float | None  # fidelity measured after this epoch, None when not checked

@@ -258,12 +258,21 @@ class TableSynthesizer:
 
     def _score_weights(self, state: dict[str, torch.Tensor]) -> dict[str, Any]:
         """The fidelity check of the training loop: ``state`` scored on the held-out slice."""
-        live = _clone(self.generator_net.state_dict())
+        with self._swapped(state):
+            return self.evaluate(*self._holdout, seed=self.seed)
+
+    @contextlib.contextmanager
+    def _swapped(self, state: Mapping[str, torch.Tensor] | None) -> Iterator[None]:
+        """The generator holds ``state`` inside the block (None: as it is), then its own again."""
+        if state is None:
+            yield
+            return
+        kept = _clone(self.generator_net.state_dict())
         self.generator_net.load_state_dict(state)
         try:
-            return self.evaluate(*self._holdout, seed=self.seed)
+            yield
         finally:
-            self.generator_net.load_state_dict(live)
+            self.generator_net.load_state_dict(kept)
 
     def _encode_context(self, context: pd.DataFrame) -> torch.Tensor:
         if self.context_transformer is None:
@@ -306,15 +315,8 @@ class TableSynthesizer:
         chosen = {"current": None, "best": self._tracker.best_state, "last": final}[weights]
         if weights != "current" and chosen is None:
             raise GenerationError(f"no {weights} weights in memory", hint="use weights='current'")
-        if chosen is None:
+        with self._swapped(chosen):
             yield
-            return
-        kept = _clone(self.generator_net.state_dict())
-        self.generator_net.load_state_dict(chosen)
-        try:
-            yield
-        finally:
-            self.generator_net.load_state_dict(kept)
 
     # ---- sampling ------------------------------------------------------------------------------------
 

@@ -88,6 +88,7 @@ def test_on_epoch_end_sees_every_epoch_and_can_stop(make_settings, make_frame):
     model.fit(make_frame(120, 0), on_epoch_end=stop_at_two, progress=False)
     assert [i.epoch for i in seen] == [1, 2]
     assert seen[0].epochs == 5 and seen[0].score is None and np.isfinite(seen[0].loss_g)
+    assert seen[0].steps == 3 and seen[0].check_seconds == 0.0  # 120 rows in batches of 40, no check
     assert model.epochs_trained == 2
     assert model.fidelity_history[-1]["epoch"] == 2  # a stop is always scored
 
