@@ -232,10 +232,16 @@ class RunReport:
         else:
             event("Completed successfully")
         event(
-            f"Done. PASS={c['pass']} WARN={c['warn']} ERROR={c['error']} SKIP={c['skip']} TOTAL={total}",
+            format_done(c["pass"], c["warn"], c["error"], c["skip"], total),
             level=logging.ERROR if self.failed else logging.INFO,
             event="summary",
             **{k.upper(): v for k, v in c.items()},
             TOTAL=total,
         )
         return self.exit_code
+
+
+def format_done(passed: int, warned: int, errored: int, skipped: int, total: int) -> str:
+    """dbt's closing line, ``Done. PASS=.. WARN=.. ERROR=.. SKIP=.. TOTAL=..``: the one
+    formatter of the command summaries and the data-test run."""
+    return f"Done. PASS={passed} WARN={warned} ERROR={errored} SKIP={skipped} TOTAL={total}"

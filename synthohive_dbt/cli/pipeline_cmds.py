@@ -149,14 +149,12 @@ def _options(
     manifest: Any, rows: dict[str, int], scale: float | None, chunk_size: int | None
 ) -> Any:
     from ..pipeline import GenerateOptions
-    from ..project.hierarchies import hierarchy_fk
+    from ..project.hierarchies import root_table
 
     per_table = {k: v for k, v in rows.items() if k != "*"}
     if "*" in rows:
         for table in manifest.synth_tables():
-            root = not any(fk.parent != table.name for fk in table.foreign_keys)
-            # a hierarchy sizes itself like a root table, whatever its other parents
-            if (root or hierarchy_fk(table) is not None) and table.synth.mode != "copy":
+            if root_table(table):
                 per_table.setdefault(table.name, rows["*"])
     unknown = sorted(set(per_table) - set(manifest.tables))
     if unknown:

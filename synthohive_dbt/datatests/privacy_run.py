@@ -33,9 +33,12 @@ from pandas.api import types as ptypes
 from sqlglot import exp
 from sqlglot.errors import SqlglotError
 
+from ..dtypes import as_float64
+from ..duckdb_arrow import query_arrow
 from ..errors import ShiveError
 from ..privacy.measure import identifier_like, measure_privacy
 from ..privacy.transforms import as_text
+from ..quoting import quote_identifier
 from . import sqlgen
 from .privacy import PrivacyTest, judge
 from .runner import Status, TestResult, render
@@ -199,22 +202,19 @@ def real_sample(
     """
     from ..privacy import apply_pii
     from ..profiling.relations import training_relation_sql
-    from ..profiling.sql import quote_ident
 
     excluded = _unhashable(table, columns)
     wanted = [c for c in columns if c not in excluded]
     if not wanted:
         return pd.DataFrame(), excluded
-    order = ", ".join(f"c.{quote_ident(k)}" for k in table.primary_key) or "c"
+    order = ", ".join(f"c.{quote_identifier(k)}" for k in table.primary_key) or "c"
     sql = (
-        f"SELECT {', '.join(f'c.{quote_ident(c)}' for c in wanted)} "
+        f"SELECT {', '.join(f'c.{quote_identifier(c)}' for c in wanted)} "
         f"FROM ({training_relation_sql(manifest, table.name)}) AS c "
         f"ORDER BY hash({order}, {int(manifest.seed)}) LIMIT {int(rows)}"
     )
     log.debug("%s: privacy sample of the real rows\n%s", table.name, sql)
-    relation = con.sql(sql)
-    fetch = getattr(relation, "to_arrow_table", None) or relation.arrow
-    frame = _to_frame(fetch())
+    frame = _to_frame(query_arrow(con, sql))
     # keep columns pass through as they are; leaving them out of apply_pii spares the
     # "raw values used as they are" line, which is about training, not this sample
     kept = [c for c in frame.columns if _action(table, c) == "keep"]
@@ -278,7 +278,7 @@ def comparable(frame: pd.DataFrame, table: Table, columns: list[str]) -> pd.Data
 
 def _as_kind(series: pd.Series, kind: str) -> pd.Series:
     if kind == "numeric":
-        return pd.to_numeric(series, errors="coerce").astype("float64")
+        return pd.Series(as_float64(series), index=series.index)
     if kind == "datetime":
         values = pd.to_datetime(series, errors="coerce")
         if ptypes.is_datetime64_any_dtype(values.dtype) and getattr(values.dt, "tz", None) is not None:

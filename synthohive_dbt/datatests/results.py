@@ -10,14 +10,14 @@ extra keys.
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 import uuid
 from pathlib import Path
 from typing import Any
 
 from .. import __version__ as _version
+from ..atomic import write_text_atomic
 from ..errors import DataTestError
+from ..log import format_done
 from .runner import STATUSES, TestResult, TestRunResult
 
 SCHEMA = "https://synthohive.dev/schemas/run-results/v1.json"
@@ -58,12 +58,7 @@ def write_run_results(
     path = Path(path)
     document = run_results_dict(result, project_name=project_name, args=args)
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(prefix=".run_results.", dir=path.parent)
-        with os.fdopen(handle, "w", encoding="utf-8") as out:
-            json.dump(document, out, indent=2, default=str)
-        os.chmod(temporary, 0o644)  # mkstemp creates 0600
-        os.replace(temporary, path)
+        write_text_atomic(path, json.dumps(document, indent=2, default=str), private=False)
     except OSError as exc:
         raise DataTestError(f"cannot write {path}: {exc}", hint="check free space and permissions", path=path) from exc
     return path
@@ -136,7 +131,6 @@ def format_summary(result: TestRunResult) -> list[str]:
 def done_line(result: TestRunResult) -> str:
     """``Done. PASS=.. WARN=.. ERROR=.. SKIP=.. TOTAL=..`` (ERROR counts failed and errored tests)."""
     c = result.counts
-    return (
-        f"Done. PASS={c['pass']} WARN={c['warn']} ERROR={c['fail'] + c['error']} "
-        f"SKIP={c['skipped']} TOTAL={sum(c[s] for s in STATUSES)}"
+    return format_done(
+        c["pass"], c["warn"], c["fail"] + c["error"], c["skipped"], sum(c[s] for s in STATUSES)
     )

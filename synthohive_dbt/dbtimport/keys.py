@@ -24,7 +24,7 @@ from typing import Any
 
 import duckdb
 
-from ..targets.duckdb_session import quote_identifier
+from ..quoting import quote_identifier
 from .lineage import Trace, Tracer
 from .nodes import DbtCheck, DbtProject, NodeRef
 from .raw import RawTable

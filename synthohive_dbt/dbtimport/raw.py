@@ -16,8 +16,8 @@ import duckdb
 
 from ..errors import ProfileError
 from ..project.sources import RESERVED_SCHEMAS
+from ..quoting import quote_identifier, quote_literal
 from ..targets.base import PLAIN_NAME
-from ..targets.duckdb_session import quote_identifier, quote_literal
 from .nodes import DbtProject, NodeRef
 from .profile import DbtConnection
 from .reader import parent_node

@@ -20,7 +20,7 @@ import sqlglot
 from jinja2.sandbox import SandboxedEnvironment
 from sqlglot import exp
 
-from ..targets.duckdb_session import quote_identifier
+from ..quoting import quote_identifier
 from .nodes import DbtModel, DbtProject, NodeRef
 from .profile import DbtConnection
 

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 import duckdb
 
-from ..targets.duckdb_session import quote_identifier
+from ..quoting import quote_identifier
 
 if TYPE_CHECKING:
     from .keys import TablePlan

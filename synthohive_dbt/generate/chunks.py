@@ -272,8 +272,7 @@ class TableStream:
         if primary is None:
             return float(self.rows or 0)
         parent = foreign_key(self.table, primary.fk).parent
-        linked = count_rows(self.adapter, parent) * primary.counts.mean
-        return linked / (1.0 - primary.null_rate) if primary.null_rate < 1 else linked
+        return primary.expected_rows(count_rows(self.adapter, parent))
 
     def _add_secondaries(self, frame: pd.DataFrame, rng: np.random.Generator) -> None:
         for name, assigner, keys in self._secondary:

@@ -26,6 +26,7 @@ import sqlglot
 from sqlglot import exp
 
 from ..errors import ConstraintViolation, GenerationError
+from ..quoting import quote_identifier
 
 if TYPE_CHECKING:
     from ..project.model import CheckConstraint, Manifest, Table
@@ -102,13 +103,13 @@ def row_predicate(table: Table, available: Iterable[str]) -> str:
             parts.append(f"({tree.sql(dialect='duckdb')})")
     for column in table.columns:
         if column.name in have and not column.nullable:
-            parts.append(f"({_ident(column.name)} IS NOT NULL)")
+            parts.append(f"({quote_identifier(column.name)} IS NOT NULL)")
     for name, values in accepted_values(table).items():
         if name in have and values:
             # compared as text, as dbt's accepted_values quotes its values by default
             listed = ", ".join(_literal(str(v)) for v in values)
             parts.append(
-                f"({_ident(name)} IS NULL OR CAST({_ident(name)} AS VARCHAR) IN ({listed}))"
+                f"({quote_identifier(name)} IS NULL OR CAST({quote_identifier(name)} AS VARCHAR) IN ({listed}))"
             )
     return " AND ".join(parts)
 
@@ -291,10 +292,6 @@ def _count(adapter: TargetAdapter, sql: str) -> int:
     result = adapter.query(sql)
     value = result.column(0)[0].as_py() if result.num_rows else 0
     return int(value or 0)
-
-
-def _ident(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
 
 
 def _as_text(column_sql: str, dialect: str) -> str:

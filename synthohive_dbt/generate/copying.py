@@ -11,7 +11,6 @@ reachable; generation reads them back with :func:`snapshot_batches`.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -21,9 +20,12 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from ..atomic import atomic_path
+from ..duckdb_arrow import query_reader
 from ..errors import ArtifactError, GenerationError
-from ..project.sources import model_relation, quote_identifier
-from .frames import ChunkCaster, arrow_to_frame, query_reader
+from ..project.sources import model_relation
+from ..quoting import quote_identifier
+from .frames import ChunkCaster, arrow_to_frame
 
 if TYPE_CHECKING:
     from ..project.model import Table
@@ -57,18 +59,14 @@ def write_snapshot(
 ) -> int:
     """Store the copy rows of ``table`` (PII handled) as Parquet at ``path``, atomically."""
     caster = ChunkCaster(table)
-    tmp = path.with_name(f".{path.name}.tmp")
-    path.parent.mkdir(parents=True, exist_ok=True)
     rows = 0
     try:
-        with pq.ParquetWriter(tmp, caster.schema) as writer:
+        with atomic_path(path) as tmp, pq.ParquetWriter(tmp, caster.schema) as writer:
             for batch in copy_batches(con, table, caster, chunk_size=chunk_size, seed=seed):
                 writer.write_batch(batch)
                 rows += batch.num_rows
-        os.replace(tmp, path)
     finally:
         caster.close()
-        tmp.unlink(missing_ok=True)
     return rows
 
 

@@ -12,7 +12,6 @@ row filters (check expressions) over a chunk.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 import duckdb
@@ -22,27 +21,15 @@ import pyarrow as pa
 import sqlglot
 from sqlglot import exp
 
+from ..duckdb_arrow import query_arrow
 from ..errors import GenerationError
+from ..quoting import quote_identifier
 
 if TYPE_CHECKING:
     from ..project.model import Table
 
 _CHUNK = "__shive_chunk"
 _ROW = "__shive_row"
-
-
-def query_arrow(con: duckdb.DuckDBPyConnection, sql: str) -> pa.Table:
-    """The whole result of ``sql`` as an Arrow table (any DuckDB version)."""
-    relation = con.sql(sql)
-    fetch = getattr(relation, "to_arrow_table", None) or relation.arrow
-    return fetch()
-
-
-def query_reader(con: duckdb.DuckDBPyConnection, sql: str, batch_size: int) -> pa.RecordBatchReader:
-    """The result of ``sql`` as a stream of record batches (any DuckDB version)."""
-    relation = con.sql(sql)
-    fetch = getattr(relation, "to_arrow_reader", None) or relation.fetch_arrow_reader
-    return fetch(batch_size)
 
 
 def arrow_to_frame(table: pa.Table | pa.RecordBatch) -> pd.DataFrame:
@@ -73,10 +60,6 @@ def duckdb_type(data_type: str, *, table: str, column: str) -> str:
         ) from exc
 
 
-def quote(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
 class ChunkCaster:
     """Casts generated frames to a table's declared types, and filters rows by SQL.
 
@@ -91,7 +74,7 @@ class ChunkCaster:
         }
         self.con = duckdb.connect(":memory:")
         self.con.execute("SET threads = 1")
-        select = ", ".join(f"CAST(NULL AS {self.types[c]}) AS {quote(c)}" for c in self.columns)
+        select = ", ".join(f"CAST(NULL AS {self.types[c]}) AS {quote_identifier(c)}" for c in self.columns)
         self.schema: pa.Schema = query_arrow(self.con, f"SELECT {select} LIMIT 0").schema
 
     def close(self) -> None:
@@ -100,7 +83,7 @@ class ChunkCaster:
     def to_batch(self, frame: pd.DataFrame) -> pa.RecordBatch:
         """``frame`` (all table columns) as a record batch of :attr:`schema`."""
         select = ", ".join(
-            f"CAST({quote(c)} AS {self.types[c]}) AS {quote(c)}" for c in self.columns
+            f"CAST({quote_identifier(c)} AS {self.types[c]}) AS {quote_identifier(c)}" for c in self.columns
         )
         arrow = self._register(frame)
         try:
@@ -144,7 +127,3 @@ class ChunkCaster:
         self.con.register(_CHUNK, frame)
         return frame
 
-
-def frame_columns(frame: pd.DataFrame, columns: Sequence[str]) -> pd.DataFrame:
-    """``frame[columns]`` with a fresh 0..n-1 index."""
-    return frame[list(columns)].reset_index(drop=True)

@@ -31,7 +31,9 @@ import pyarrow as pa
 
 from ..errors import GenerationError, ShiveError
 from ..faults import fault_point
+from ..project.hierarchies import parent_sized, root_table
 from ..project.model import Manifest, Table
+from ..table_loop import failed_names, run_tables
 from ..training.artifacts import TableArtifacts
 from .chunks import TableStream
 from .constraints import verify_table
@@ -105,28 +107,33 @@ def generate_project(
     wanted = set(tables) if tables is not None else None
     selected = [t for t in manifest.synth_tables() if wanted is None or t.name in wanted]
     _warn_child_rows(manifest, selected, options.rows)
-    results: list[TableGenResult] = []
-    failed: set[str] = set()
     con = real_con
+
+    def step(name: str) -> TableGenResult:
+        nonlocal con
+        table = manifest.tables[name]
+        if table.synth.mode == "copy" and con is None and not _has_snapshot(manifest, table):
+            con = _open_real(manifest)  # trained before copy rows were stored
+        began = time.perf_counter()
+        result = _generate_table(manifest, adapter, table, options, con, progress=progress)
+        logger.info("%s: %d rows in %.1fs", name, result.rows, time.perf_counter() - began)
+        return result
+
     try:
         with adapter.generation() as generation:
-            for index, table in enumerate(selected, start=1):
-                if on_start:
-                    on_start(table.name, index, len(selected))
-                if table.synth.mode == "copy" and con is None and not _has_snapshot(manifest, table):
-                    con = _open_real(manifest)  # trained before copy rows were stored
-                result = _run_table(
-                    manifest, adapter, table, options, con, failed, fail_fast, progress
-                )
-                if result.status in ("error", "skipped"):
-                    failed.add(table.name)
-                else:
-                    fault_point("generate.table")
-                results.append(result)
-                if on_table:
-                    on_table(result)
+            results = run_tables(
+                [t.name for t in selected],
+                step,
+                TableGenResult,
+                parents=manifest.parents,
+                fail_fast=fail_fast,
+                fault="generate.table",
+                on_start=on_start,
+                on_table=on_table,
+            )
+            failed = failed_names(results)
             if failed:
-                generation.discard(f"{len(failed)} table(s) failed: " + ", ".join(sorted(failed)))
+                generation.discard(f"{len(failed)} table(s) failed: " + ", ".join(failed))
                 logger.error(
                     "generation %s is not swapped in: the target keeps its previous tables",
                     generation.id,
@@ -135,34 +142,6 @@ def generate_project(
         if con is not None and real_con is None:
             con.close()
     return results
-
-
-def _run_table(
-    manifest: Manifest,
-    adapter: TargetAdapter,
-    table: Table,
-    options: _Options,
-    con: duckdb.DuckDBPyConnection | None,
-    failed: set[str],
-    fail_fast: bool,
-    progress: bool,
-) -> TableGenResult:
-    upstream = sorted(set(manifest.parents(table.name)) & failed)
-    if upstream:
-        return TableGenResult(table.name, "skipped", message=f"parent {upstream[0]} failed")
-    started = time.perf_counter()
-    try:
-        result = _generate_table(manifest, adapter, table, options, con, progress=progress)
-    except ShiveError as exc:
-        if fail_fast:
-            raise
-        logger.error("%s: %s", table.name, exc)
-        return TableGenResult(
-            table.name, "error", seconds=time.perf_counter() - started, message=str(exc), error=exc
-        )
-    result.seconds = time.perf_counter() - started
-    logger.info("%s: %d rows in %.1fs", table.name, result.rows, result.seconds)
-    return result
 
 
 def _generate_table(
@@ -199,7 +178,7 @@ def _generate_table(
             caster.close()
         result = TableGenResult(table.name, "copied", rows=written)
     else:
-        chunk = int(table.synth.extra.get("chunk_rows") or options.chunk_size)
+        chunk = int(table.synth.chunk_rows or options.chunk_size)
         result = _generate_learned(manifest, adapter, trained, options, chunk, seed, progress)
     if options.check:
         verify_table(adapter, manifest, table)
@@ -234,9 +213,9 @@ def _generate_learned(
 
 def _root_rows(trained: TrainedTable, options: _Options) -> int | None:
     """Rows of a root table (None for a child: its parent decides)."""
-    if trained.primary is not None:
-        return None
     table = trained.table
+    if not root_table(table):
+        return None
     if table.name in options.rows:
         return int(options.rows[table.name])
     if table.synth.rows is not None:
@@ -262,21 +241,13 @@ def _warn_child_rows(manifest: Manifest, selected: list[Table], rows: Mapping[st
                 hint="known tables: " + ", ".join(sorted(manifest.tables)),
             )
     for table in selected:
-        if table.name in rows and _sized_by_parent(table):
+        if table.name in rows and parent_sized(table):
             logger.warning(
                 "%s: rows=%s ignored; a child table's size follows its parent "
                 "and the child-count model",
                 table.name,
                 rows[table.name],
             )
-
-
-def _sized_by_parent(table: Table) -> bool:
-    """True for a child table: its parent decides its rows (a hierarchy decides its own)."""
-    from ..project.hierarchies import hierarchy_fk
-
-    parents = [fk for fk in table.foreign_keys if fk.parent != table.name]
-    return bool(parents) and hierarchy_fk(table) is None
 
 
 def _has_snapshot(manifest: Manifest, table: Table) -> bool:

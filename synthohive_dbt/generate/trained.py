@@ -31,6 +31,12 @@ class PrimaryLink:
     counts: ChildCountModel
     null_rate: float
 
+    def expected_rows(self, parent_rows: int) -> float:
+        """Child rows expected for ``parent_rows`` parents: the children linked to them
+        (their mean count each) plus the share generated with a null key."""
+        linked = parent_rows * self.counts.mean
+        return linked / (1.0 - self.null_rate) if self.null_rate < 1 else linked
+
 
 @dataclass
 class TrainedTable:

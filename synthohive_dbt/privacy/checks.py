@@ -54,7 +54,7 @@ def check_columns(real: pd.DataFrame, synth: pd.DataFrame, columns: list[str]) -
 def _canonical(real: pd.Series, synth: pd.Series) -> tuple[pd.Series, pd.Series]:
     """Both columns in one comparable dtype (an INTEGER and a DOUBLE 3 are equal)."""
     if ptypes.is_numeric_dtype(real.dtype) and ptypes.is_numeric_dtype(synth.dtype):
-        return real.astype("float64"), synth.astype("float64")
+        return pd.Series(as_float64(real), index=real.index), pd.Series(as_float64(synth), index=synth.index)
     if ptypes.is_datetime64_any_dtype(real.dtype) and ptypes.is_datetime64_any_dtype(synth.dtype):
         return pd.Series(_epoch_ns(real)), pd.Series(_epoch_ns(synth))
     return as_text(real).astype("string"), as_text(synth).astype("string")

@@ -16,6 +16,7 @@ loaded into Python.
 
 from __future__ import annotations
 
+from ..quoting import quote_identifier
 from .children import child_count_distribution, summarize_histogram
 from .columns import ColumnSpec, ProfileOptions, column_specs, infer_kind, type_family
 from .correlations import MAX_CORRELATION_COLUMNS, compute_correlations, correlation_columns
@@ -30,7 +31,6 @@ from .profile import (
     write_profile,
 )
 from .relations import orphan_action, parent_relation_sql, training_relation_sql
-from .sql import quote_ident
 
 __all__ = [
     "MAX_CORRELATION_COLUMNS",
@@ -51,7 +51,7 @@ __all__ = [
     "parent_relation_sql",
     "profile_project",
     "profile_table",
-    "quote_ident",
+    "quote_identifier",
     "summarize_histogram",
     "training_relation_sql",
     "type_family",

@@ -15,10 +15,11 @@ from typing import TYPE_CHECKING, Any, Literal
 from ..errors import ProfileError, did_you_mean
 from ..privacy.standins import DEFAULT_MIN_COUNT
 from ..project.model import ColumnKind, Manifest, Table
+from ..quoting import quote_identifier
 from .correlations import MAX_CORRELATION_COLUMNS
 from .frequencies import exact_frequencies, heavy_hitters
 from .moments import compute_moments
-from .sql import fetch_all, quote_ident
+from .sql import fetch_all
 
 if TYPE_CHECKING:
     from duckdb import DuckDBPyConnection
@@ -94,7 +95,7 @@ def infer_kind(data_type: str) -> ColumnKind:
 
 def column_specs(con: DuckDBPyConnection, table: Table) -> list[ColumnSpec]:
     """Every column of the model view, with the manifest's kind and PII where declared."""
-    sql = f"DESCRIBE SELECT * FROM {quote_ident(table.name)}"  # DuckDB 1.1 misreads DESCRIBE "a ""b"""
+    sql = f"DESCRIBE SELECT * FROM {quote_identifier(table.name)}"  # DuckDB 1.1 misreads DESCRIBE "a ""b"""
     names_types = [
         (r[0], r[1]) for r in fetch_all(con, sql, table=table.name, what="describe the model")
     ]

@@ -21,7 +21,8 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from ..project.model import Table
-from .sql import fetch_all, quote_ident
+from ..quoting import quote_identifier
+from .sql import fetch_all
 
 if TYPE_CHECKING:
     from duckdb import DuckDBPyConnection
@@ -85,7 +86,7 @@ def compute_correlations(
 
 
 def _as_double(name: str) -> str:
-    return f"CAST({quote_ident(name)} AS DOUBLE)"
+    return f"CAST({quote_identifier(name)} AS DOUBLE)"
 
 
 def _coefficient(value: Any) -> float | None:

@@ -19,7 +19,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
-from .sql import fetch_all, quote_ident
+from ..quoting import quote_identifier
+from .sql import fetch_all
 
 if TYPE_CHECKING:
     from duckdb import DuckDBPyConnection
@@ -42,7 +43,7 @@ def exact_frequencies(
         return {}
     sql = grouping_sets_sql(
         f"({relation})",
-        [quote_ident(s.name) for s in specs],
+        [quote_identifier(s.name) for s in specs],
         [s.pii for s in specs],
         int(options.top_k),
         text_type="VARCHAR",
@@ -109,7 +110,7 @@ def heavy_hitters(
     specs = [s for s in specs if not s.pii]  # nothing of a PII column would be kept
     if not specs:
         return {}
-    names = [quote_ident(s.name) for s in specs]
+    names = [quote_identifier(s.name) for s in specs]
     k = 2 * int(options.top_k)
     sketches = ", ".join(f"approx_top_k({n}, {k}) AS _k{i}" for i, n in enumerate(names))
     branches = " UNION ALL ".join(

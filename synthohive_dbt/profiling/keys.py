@@ -15,9 +15,10 @@ from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from ..project.model import ForeignKey, Manifest, Table
+from ..quoting import quote_identifier
 from .findings import KeyFinding
 from .relations import orphan_action, parent_relation_sql, selected_synth_tables
-from .sql import all_not_null, any_null, col, fetch_all, key_label, keys_equal, quote_ident
+from .sql import all_not_null, any_null, col, fetch_all, key_label, keys_equal
 
 if TYPE_CHECKING:
     from duckdb import DuckDBPyConnection
@@ -85,7 +86,7 @@ def _count_rows(con: DuckDBPyConnection, table: Table) -> tuple[int, int]:
     pk_nulls = (
         f"count(*) FILTER (WHERE {any_null('_t', table.primary_key)})" if table.primary_key else "0"
     )
-    sql = f"SELECT count(*), {pk_nulls} FROM {quote_ident(table.name)} AS _t"
+    sql = f"SELECT count(*), {pk_nulls} FROM {quote_identifier(table.name)} AS _t"
     ((rows, nulls),) = fetch_all(con, sql, table=table.name, what="count the rows")
     return int(rows), int(nulls)
 
@@ -154,7 +155,7 @@ def _duplicates(con: DuckDBPyConnection, table: Table, columns: list[str]) -> tu
     """
     keys = ", ".join(col("_t", c) for c in columns)
     key = keys if len(columns) == 1 else f"row({keys})"
-    source = f"FROM {quote_ident(table.name)} AS _t WHERE {all_not_null('_t', columns)}"
+    source = f"FROM {quote_identifier(table.name)} AS _t WHERE {all_not_null('_t', columns)}"
     sql = f"SELECT count(*) - count(DISTINCT {key}) {source}"
     what = f"check key {key_label(columns)}"
     ((dup_rows,),) = fetch_all(con, sql, table=table.name, what=what)
@@ -206,7 +207,7 @@ def _count_orphans(
     sql = (
         f"SELECT count(*) FILTER (WHERE {any_null('_c', fk.columns)}), "
         f"count(*) FILTER (WHERE {all_not_null('_c', fk.columns)} AND _p._shive_present IS NULL) "
-        f"FROM {quote_ident(table.name)} AS _c "
+        f"FROM {quote_identifier(table.name)} AS _c "
         f"LEFT JOIN (SELECT DISTINCT {parent_keys}, TRUE AS _shive_present FROM {parent} AS _q) AS _p "
         f"ON {keys_equal('_c', fk.columns, '_p', fk.parent_columns)}"
     )
@@ -219,7 +220,7 @@ def _orphan_examples(
 ) -> str:
     keys = ", ".join(col("_c", c) for c in fk.columns)
     sql = (
-        f"SELECT {keys}, count(*) AS _n FROM {quote_ident(table.name)} AS _c "
+        f"SELECT {keys}, count(*) AS _n FROM {quote_identifier(table.name)} AS _c "
         f"WHERE {all_not_null('_c', fk.columns)} AND NOT EXISTS (SELECT 1 FROM {parent} AS _p "
         f"WHERE {keys_equal('_p', fk.parent_columns, '_c', fk.columns)}) "
         f"GROUP BY {keys} ORDER BY _n DESC, {keys} LIMIT {_EXAMPLES}"

@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any
 
-from .sql import fetch_all, quote_ident
+from ..quoting import quote_identifier
+from .sql import fetch_all
 
 if TYPE_CHECKING:
     from duckdb import DuckDBPyConnection
@@ -48,7 +49,7 @@ def compute_moments(
     quantile = "quantile_cont" if rows <= options.exact_quantiles_up_to else "approx_quantile"
     selects = ["count(*)"]
     for spec in specs:
-        name = quote_ident(spec.name)
+        name = quote_identifier(spec.name)
         selects += [f"count({name})", f"approx_count_distinct({name})"]
         if spec.has_moments:
             value = _as_double(spec)
@@ -80,7 +81,7 @@ def row_count(con: DuckDBPyConnection, table: str, relation: str) -> int:
 
 def _as_double(spec: ColumnSpec) -> str:
     """The column as a DOUBLE: the number itself, or seconds since the epoch for datetimes."""
-    name = quote_ident(spec.name)
+    name = quote_identifier(spec.name)
     return f"epoch({name})" if spec.family == "datetime" else f"CAST({name} AS DOUBLE)"
 
 

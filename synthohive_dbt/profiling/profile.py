@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
-import tempfile
 import time
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timezone
@@ -20,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from ..atomic import write_text_atomic
 from ..errors import ProfileError
 from ..project.model import Manifest, Table
 from .children import child_count_distribution
@@ -180,16 +179,7 @@ def _progress_bar(enabled: bool) -> Progress:
 def write_profile(profile: dict[str, Any], path: str | Path) -> Path:
     """Write ``profile`` as JSON to ``path`` atomically (a temporary file, then a rename)."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    text = json.dumps(profile, indent=2, allow_nan=False)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text + "\n")
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_text_atomic(path, json.dumps(profile, indent=2, allow_nan=False) + "\n")
     logger.debug("wrote profile of %d tables to %s", len(profile.get("tables", {})), path)
     return path
 

@@ -20,8 +20,9 @@ from collections.abc import Iterable
 
 from ..errors import ProfileError, ProjectError, known_names_hint
 from ..project.model import ForeignKey, Manifest, Table
+from ..quoting import quote_identifier
 from .findings import KeyFinding, OrphanAction, clean_foreign_keys
-from .sql import all_not_null, col, keys_equal, quote_ident
+from .sql import all_not_null, col, keys_equal
 
 #: orphan_policy -> what the training read does with an orphan row
 _ACTIONS: dict[str, OrphanAction] = {
@@ -100,7 +101,7 @@ def _relation(
     alias = f"_c{depth}"
     fks = [fk for fk in table.foreign_keys if (name, fk.name) not in clean]
     if not fks:
-        return f"SELECT * FROM {quote_ident(name)}"
+        return f"SELECT * FROM {quote_identifier(name)}"
 
     nulled: dict[str, list[str]] = {}  # column -> orphan predicates that null it
     filters: list[str] = []
@@ -115,11 +116,11 @@ def _relation(
     select = f"{alias}.*"
     if nulled:
         replaced = ", ".join(
-            f"CASE WHEN {' OR '.join(preds)} THEN NULL ELSE {col(alias, column)} END AS {quote_ident(column)}"
+            f"CASE WHEN {' OR '.join(preds)} THEN NULL ELSE {col(alias, column)} END AS {quote_identifier(column)}"
             for column, preds in nulled.items()
         )
         select += f" REPLACE ({replaced})"
-    sql = f"SELECT {select} FROM {quote_ident(name)} AS {alias}"
+    sql = f"SELECT {select} FROM {quote_identifier(name)} AS {alias}"
     if filters:
         sql += " WHERE " + " AND ".join(filters)
     return sql
@@ -153,5 +154,5 @@ def _parent_source(
     if fk.parent in stack:
         # a self-reference or a cycle: compare with the parent's view as it is, since
         # filtering it by its own orphans would never end
-        return quote_ident(fk.parent)
+        return quote_identifier(fk.parent)
     return f"({_relation(manifest, fk.parent, clean, stack, depth + 1)})"

@@ -1,7 +1,7 @@
 """Small SQL building blocks for profiling: quoting, key predicates, running a query.
 
 Every identifier that reaches SQL here comes from the project's configuration (a model
-or column name), so it is always quoted with :func:`quote_ident`; no value of real data
+or column name), so it is always quoted with :func:`quote_identifier`; no value of real data
 is ever pasted into SQL.
 """
 
@@ -15,16 +15,12 @@ from typing import TYPE_CHECKING, Any
 import duckdb
 
 from ..errors import ProfileError
+from ..quoting import quote_identifier
 
 if TYPE_CHECKING:
     from duckdb import DuckDBPyConnection
 
 logger = logging.getLogger(__name__)
-
-
-def quote_ident(name: str) -> str:
-    """``name`` as a DuckDB quoted identifier (embedded double quotes doubled)."""
-    return '"' + name.replace('"', '""') + '"'
 
 
 @dataclass(frozen=True)
@@ -60,7 +56,7 @@ class KeyPredicates:
 
 
 #: DuckDB's builders, as the module-level names the profiling and training code import
-DUCKDB = KeyPredicates(quote_ident)
+DUCKDB = KeyPredicates(quote_identifier)
 col = DUCKDB.col
 all_not_null = DUCKDB.all_not_null
 any_null = DUCKDB.any_null

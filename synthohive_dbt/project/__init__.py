@@ -11,6 +11,7 @@ Public API::
 
 from __future__ import annotations
 
+from ..quoting import quote_identifier
 from .compile import compile_model
 from .graph import select_tables, topological_order
 from .jinja import RenderedModel, render_model
@@ -28,7 +29,7 @@ from .model import (
     Table,
 )
 from .profiles import ResolvedTarget, create_target_adapter, resolve_target, target_for_manifest
-from .sources import model_relation, open_real_connection, quote_identifier, source_relation
+from .sources import model_relation, open_real_connection, source_relation
 
 __all__ = [
     "CheckConstraint",

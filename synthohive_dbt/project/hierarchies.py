@@ -41,6 +41,18 @@ def hierarchy_fk(table: Table) -> ForeignKey | None:
     return refs[0] if refs else None
 
 
+def parent_sized(table: Table) -> bool:
+    """A child table: another table's rows and the child-count model decide how many rows
+    it gets (a hierarchy decides its own, whatever its other parents)."""
+    return hierarchy_fk(table) is None and any(fk.parent != table.name for fk in table.foreign_keys)
+
+
+def root_table(table: Table) -> bool:
+    """A table ``--rows N`` and ``--scale`` size: a learned table that is not
+    :func:`parent_sized` (a copy table keeps its real rows)."""
+    return table.synth.mode != "copy" and not parent_sized(table)
+
+
 def check_self_references(tables: dict[str, Table], declared: dict[str, Declared]) -> None:
     """Refuse the self-references a learned table cannot be generated with."""
     for table in tables.values():
@@ -100,7 +112,7 @@ def _problem(table: Table, refs: list[ForeignKey]) -> tuple[str, str, str] | Non
             "from the primary key",
             column,
         )
-    if table.synth.extra.get("primary_parent"):
+    if table.synth.primary_parent:
         return (
             f"{name} is a hierarchy (self-reference {fk.name}), so synth.primary_parent "
             "does not apply: its row count comes from its own tree shape",

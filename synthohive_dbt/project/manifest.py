@@ -7,13 +7,12 @@ version, time). It is written atomically (temporary file, then rename).
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
 from .. import __version__
+from ..atomic import write_text_atomic
 from ..errors import ProjectError
 from .model import Manifest
 
@@ -27,17 +26,7 @@ def manifest_path(manifest: Manifest) -> Path:
 
 def write_json_atomic(path: Path, data: Any) -> Path:
     """Write ``data`` as JSON to ``path`` so readers see the old file or the new one, never half."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            json.dump(data, handle, indent=2, default=str)
-            handle.write("\n")
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
+    return write_text_atomic(path, json.dumps(data, indent=2, default=str) + "\n")
 
 
 def write_manifest(manifest: Manifest, path: Path | None = None) -> Path:
@@ -78,7 +67,7 @@ def read_manifest(path: str | Path) -> Manifest:
     data.pop("metadata")
     try:
         return Manifest.from_dict(data)
-    except (KeyError, TypeError) as exc:
+    except (KeyError, TypeError, ValueError) as exc:
         raise ProjectError(
             f"manifest {path} is incomplete: {exc}",
             path=path,

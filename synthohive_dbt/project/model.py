@@ -12,6 +12,9 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+from pydantic import Field
+from pydantic.dataclasses import dataclass as pydantic_dataclass
+
 #: how a column is modelled, derived from its DuckDB type
 ColumnKind = Literal["numeric", "categorical", "datetime", "boolean", "text"]
 #: what a PII action does to a column before training
@@ -86,19 +89,75 @@ class ForeignKey:
         return f"{'_'.join(self.columns)}__{self.parent}"
 
 
-@dataclass
-class SynthConfig:
-    """Per-table synthesis settings (``config.synth``), defaults from the project."""
+#: how children per parent are drawn: the empirical distribution or a negative binomial
+CountModel = Literal["empirical", "negative_binomial"]
 
-    mode: SynthMode = "learn"
-    rows: int | None = None
-    scale: float | None = None
-    epochs: int = 300
-    batch_size: int = 500
+
+@pydantic_dataclass
+class SynthConfig:
+    """Per-table synthesis settings (``config.synth``), defaults from the project.
+
+    The fields are the pipeline's own keys, declared here once: the project's optional
+    layer (``project/settings.SynthSettings``) is generated from them. Every CTGAN engine
+    key set for the table is in ``engine``, validated by the engine's model
+    (``synth/settings.SynthSettings``), which holds their defaults.
+    """
+
+    mode: SynthMode = Field("learn", description="learn: CTGAN; copy: copy the table verbatim")
+    rows: int | None = Field(None, ge=0, description="rows to generate")
+    scale: float | None = Field(
+        None, gt=0, description="rows to generate as a multiple of the source rows"
+    )
     seed: int | None = None
-    context_columns: list[str] | None = None  # None: parent's non-key, non-PII columns
-    sample_rows: int | None = None  # train on at most this many source rows
-    extra: dict[str, Any] = field(default_factory=dict)  # other CTGAN settings
+    context_columns: list[str] | None = Field(
+        None, description="parent columns the child is conditioned on (None: the parent's "
+        "non-key, non-PII columns)"
+    )
+    sample_rows: int | None = Field(
+        None, ge=1, description="train on at most this many source rows"
+    )
+    primary_parent: str | None = Field(
+        None, description="parent table (or FK name) a child with several parents is conditioned on"
+    )
+    checkpoint_every: int | None = Field(None, ge=1, description="epochs between saved checkpoints")
+    chunk_rows: int | None = Field(None, ge=1, description="rows generated per streamed chunk")
+    count_model: CountModel = Field(
+        "empirical",
+        description="children per parent: the empirical distribution or a negative binomial",
+    )
+    partitions: int | None = Field(
+        None, ge=1, description="parts a Spark target generates the table in (docs/spark.md)"
+    )
+    #: the CTGAN engine settings set for this table (keys of synth/settings.SynthSettings)
+    engine: dict[str, Any] = Field(default_factory=dict)
+
+    @property
+    def epochs(self) -> int:
+        return int(self.engine.get("epochs", _engine_default("epochs")))
+
+    @epochs.setter
+    def epochs(self, value: int) -> None:
+        self.engine["epochs"] = value
+
+    @property
+    def batch_size(self) -> int:
+        return int(self.engine.get("batch_size", _engine_default("batch_size")))
+
+
+#: SynthConfig fields that are not pipeline keys a user writes
+_NOT_SETTINGS = ("engine",)
+
+
+def pipeline_synth_fields() -> dict[str, Any]:
+    """The pipeline's ``config.synth`` keys and their pydantic field declarations."""
+    fields_ = SynthConfig.__pydantic_fields__  # type: ignore[attr-defined]
+    return {k: v for k, v in fields_.items() if k not in _NOT_SETTINGS}
+
+
+def _engine_default(key: str) -> Any:
+    from ..synth.settings import SynthSettings as EngineSettings
+
+    return EngineSettings.model_fields[key].default
 
 
 @dataclass

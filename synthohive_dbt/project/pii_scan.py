@@ -29,7 +29,8 @@ import duckdb
 
 from ..errors import PrivacyError, ProfileError
 from ..log import event
-from .sources import model_relation, quote_identifier
+from ..quoting import quote_identifier
+from .sources import model_relation
 
 if TYPE_CHECKING:
     from ..privacy import PiiFinding

@@ -11,10 +11,11 @@ import copy
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, create_model, field_validator, model_validator
+from pydantic.fields import FieldInfo
 
 from ..synth.settings import PRIVACY_FIELDS
 from ..synth.settings import SynthSettings as EngineSettings
-from .model import ColumnKind, OrphanPolicy, SynthConfig, SynthMode
+from .model import ColumnKind, OrphanPolicy, SynthConfig, pipeline_synth_fields
 
 PROJECT_FILE = "shive_project.yml"
 #: the CTGAN engine's default ``pac``: batch_size must be a multiple of it (checked at validate)
@@ -27,78 +28,48 @@ class StrictModel(BaseModel):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
 
-def _optional_layer(
-    model: type[BaseModel], name: str, exclude: tuple[str, ...] = ()
-) -> type[StrictModel]:
-    """``model``'s fields but ``exclude``, each optional (None: fall through to the next
-    level), with the same types, bounds and descriptions: a layer of settings that can be
-    merged."""
-    fields: dict[str, Any] = {}
-    for key, info in model.model_fields.items():
+def _optional_fields(fields: dict[str, FieldInfo], exclude: tuple[str, ...] = ()) -> dict[str, Any]:
+    """``fields`` but ``exclude``, each optional (None: fall through to the next level),
+    with the same types, bounds and descriptions."""
+    out: dict[str, Any] = {}
+    for key, info in fields.items():
         if key in exclude:
             continue
         optional = copy.copy(info)
         optional.default = None
         optional.default_factory = None
-        fields[key] = (info.annotation | None, optional)
-    return create_model(name, __base__=StrictModel, **fields)
+        out[key] = (info.annotation | None, optional)
+    return out
 
 
 #: every CTGAN engine setting, optional: derived from the engine's own model
 #: (synth/settings.py), so a setting the engine gains is accepted here at once; the ones
 #: set from the privacy settings are not (``privacy.min_count`` is project-wide)
-EngineLayer = _optional_layer(EngineSettings, "EngineLayer", exclude=PRIVACY_FIELDS)
+ENGINE_KEYS: tuple[str, ...] = tuple(
+    k for k in EngineSettings.model_fields if k not in PRIVACY_FIELDS
+)
+#: the pipeline's own keys, declared once as the fields of :class:`SynthConfig`
+PIPELINE_KEYS: tuple[str, ...] = tuple(pipeline_synth_fields())
 
 
-class SynthSettings(EngineLayer):  # type: ignore[misc, valid-type]
-    """Per-table synthesis settings; every key optional so levels can be merged.
+_SynthLayer = create_model(
+    "_SynthLayer",
+    __base__=StrictModel,
+    **_optional_fields(EngineSettings.model_fields, exclude=PRIVACY_FIELDS),
+    **_optional_fields(pipeline_synth_fields()),
+)
 
-    The engine's keys come from :data:`EngineLayer`; the keys below are the pipeline's.
-    """
 
-    mode: SynthMode | None = Field(None, description="learn: CTGAN; copy: copy the table verbatim")
-    rows: int | None = Field(None, ge=0, description="rows to generate")
-    scale: float | None = Field(
-        None, gt=0, description="rows to generate as a multiple of the source rows"
-    )
-    seed: int | None = None
-    context_columns: list[str] | None = Field(
-        None, description="parent columns the child is conditioned on"
-    )
-    sample_rows: int | None = Field(
-        None, ge=1, description="train on at most this many source rows"
-    )
-    # pipeline settings carried in SynthConfig.extra
-    primary_parent: str | None = Field(
-        None, description="parent table (or FK name) a child with several parents is conditioned on"
-    )
-    checkpoint_every: int | None = Field(None, ge=1, description="epochs between saved checkpoints")
-    chunk_rows: int | None = Field(None, ge=1, description="rows generated per streamed chunk")
-    count_model: Literal["empirical", "negative_binomial"] | None = Field(
-        None, description="children per parent: the empirical distribution or a negative binomial"
-    )
-    partitions: int | None = Field(
-        None, ge=1, description="parts a Spark target generates the table in (docs/spark.md)"
-    )
+class SynthSettings(_SynthLayer):  # type: ignore[misc, valid-type]
+    """Per-table synthesis settings (``config.synth``); every key optional so levels can
+    be merged. The engine's keys are generated from the engine's model, the pipeline's
+    from :class:`SynthConfig`: nothing is declared here."""
 
     @model_validator(mode="after")
     def _rows_or_scale(self) -> SynthSettings:
         if self.rows is not None and self.scale is not None:
             raise ValueError("set either rows or scale, not both")
         return self
-
-
-#: keys of SynthSettings that are SynthConfig fields; every other key goes to SynthConfig.extra
-CORE_SYNTH_KEYS = (
-    "mode",
-    "rows",
-    "scale",
-    "epochs",
-    "batch_size",
-    "seed",
-    "context_columns",
-    "sample_rows",
-)
 
 
 class SeverityGroups(StrictModel):
@@ -243,7 +214,8 @@ def merge_synth_layers(*layers: dict[str, Any]) -> dict[str, Any]:
 
 
 def synth_config(merged: dict[str, Any]) -> SynthConfig:
-    """The SynthConfig of merged settings: core keys as fields, the rest in ``extra``."""
-    core = {k: merged[k] for k in CORE_SYNTH_KEYS if k in merged}
-    extra = {k: v for k, v in merged.items() if k not in CORE_SYNTH_KEYS}
-    return SynthConfig(**core, extra=extra)
+    """The SynthConfig of merged settings: the pipeline's keys as fields, the engine's
+    in ``engine``."""
+    pipeline = {k: v for k, v in merged.items() if k in PIPELINE_KEYS and v is not None}
+    engine = {k: v for k, v in merged.items() if k not in PIPELINE_KEYS}
+    return SynthConfig(**pipeline, engine=engine)

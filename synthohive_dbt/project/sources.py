@@ -26,6 +26,7 @@ from sqlglot.dialects.duckdb import DuckDB
 from sqlglot.tokens import TokenType
 
 from ..errors import ProfileError, ProjectError, SourceUnavailable, known_names_hint
+from ..quoting import quote_identifier, quote_literal
 from .model import SourceTable
 
 if TYPE_CHECKING:
@@ -44,16 +45,6 @@ _FORMATS: dict[str, Literal["parquet", "csv"]] = {
     ".tsv": "csv",
     ".txt": "csv",
 }
-
-
-def quote_identifier(name: str) -> str:
-    """``name`` as a quoted DuckDB identifier (embedded quotes doubled)."""
-    return '"' + name.replace('"', '""') + '"'
-
-
-def quote_literal(value: str) -> str:
-    """``value`` as a DuckDB string literal (embedded single quotes doubled)."""
-    return "'" + value.replace("'", "''") + "'"
 
 
 def model_relation(name: str) -> str:

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
-import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -13,6 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .. import __version__
+from ..atomic import write_text_atomic
 from ..datatests.runner import STATUSES, TestResult, TestRunResult
 from ..errors import DataTestError
 from ..project.model import Manifest
@@ -217,11 +216,6 @@ def _verdict_note(results: list[TestResult], table: str, columns: list[str], kin
 
 def _write_atomic(path: Path, text: str) -> None:
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-        with os.fdopen(handle, "w", encoding="utf-8") as out:
-            out.write(text)
-        os.chmod(temporary, 0o644)  # mkstemp's 0600 would hide the report from others
-        os.replace(temporary, path)
+        write_text_atomic(path, text, private=False)
     except OSError as exc:
         raise DataTestError(f"cannot write {path}: {exc}", hint="check free space and permissions", path=path) from exc

@@ -20,6 +20,7 @@ from ..datatests import sqlgen
 from ..datatests.distribution import children_per_parent
 from ..datatests.integrity import output_columns
 from ..datatests.runner import render
+from ..dtypes import as_float64
 from ..errors import ShiveError
 from ..project.model import Column, ForeignKey, Manifest, Table
 
@@ -195,7 +196,7 @@ def _correlations(data: TableData, table_profile: Mapping[str, Any], sample: pd.
         matrix = real.get("matrix") or []
         data.real_correlations = [[_float(matrix[index[a]][index[b]]) for b in names] for a in names]
     if len(sample):
-        synthetic = sample[names].apply(pd.to_numeric, errors="coerce").astype(float).corr()
+        synthetic = pd.DataFrame({n: as_float64(sample[n]) for n in names}).corr()
         data.synthetic_correlations = [[_float(v) for v in row] for row in synthetic.to_numpy().tolist()]
 
 

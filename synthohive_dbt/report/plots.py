@@ -18,6 +18,8 @@ import pandas as pd
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
+from ..dtypes import as_float64
+
 REAL_COLOUR = "#4C72B0"
 SYNTHETIC_COLOUR = "#DD8452"
 DPI = 80
@@ -45,7 +47,8 @@ def _figure(width: float = 7.0, height: float = 2.6, columns: int = 2) -> tuple[
 def numeric_plot(title: str, quantiles: Sequence[float], sample: pd.Series) -> str:
     """Density over the real quantile bins (left) and the two CDFs (right)."""
     real_q = np.asarray(quantiles, dtype=float)
-    values = pd.to_numeric(sample, errors="coerce").dropna().to_numpy(dtype=float)
+    values = as_float64(sample)
+    values = values[~np.isnan(values)]
     figure, (density, cdf) = _figure()
     edges = np.unique(real_q[::5] if len(real_q) == 101 else real_q)
     if len(edges) >= 2:

@@ -204,9 +204,7 @@ def _child_plan(
                                   *primary.counts.columns]))  # type: ignore[union-attr]  # fmt: skip
     parents = spark.table(adapter.relation(fk.parent)).selectExpr(*[quote(c) for c in columns])
     total = parents.count()
-    linked = total * primary.counts.mean  # type: ignore[union-attr]
-    null_rate = primary.null_rate  # type: ignore[union-attr]
-    expected = linked / (1.0 - null_rate) if null_rate < 1 else linked
+    expected = primary.expected_rows(total)  # type: ignore[union-attr]
     parts = _parts(spark, trained.table, expected, partitions)
     keys = ", ".join(quote(c) for c in fk.parent_columns)
     hashed = (
@@ -222,7 +220,7 @@ def _child_plan(
 
 
 def _parts(spark: SparkSession, table: Table, expected: float, partitions: int | None) -> int:
-    wanted = partitions or table.synth.extra.get("partitions")
+    wanted = partitions or table.synth.partitions
     if wanted:
         if int(wanted) < 1:
             raise GenerationError(f"partitions must be at least 1, got {wanted}", table=table.name,

@@ -15,8 +15,6 @@ from __future__ import annotations
 import json
 import logging
 import math
-import os
-import tempfile
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -25,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from ..atomic import atomic_path, write_text_atomic
 from ..errors import ProfileError, ProjectError
 from ..targets.base import PLAIN_NAME
 from .runtime import collect, require_pyspark, sql_frame
@@ -238,31 +237,25 @@ def _write_parquet(frame: DataFrame, path: Path, relation: str) -> int:
     from ..errors import TargetError
     from ..targets.spark_arrow import partition_stream
 
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
     rows = 0
     writer: pq.ParquetWriter | None = None
     try:
-        for batch in partition_stream(frame):
-            if writer is None:
-                writer = pq.ParquetWriter(tmp, batch.schema)
-            writer.write_batch(batch)
-            rows += batch.num_rows
-        if writer is None:  # no rows at all: an empty file with the right columns
-            pq.write_table(empty_arrow(frame), tmp)
-        else:
-            writer.close()
-            writer = None
-        os.replace(tmp, path)
+        with atomic_path(path) as tmp:
+            try:
+                for batch in partition_stream(frame):
+                    if writer is None:
+                        writer = pq.ParquetWriter(tmp, batch.schema)
+                    writer.write_batch(batch)
+                    rows += batch.num_rows
+                if writer is None:  # no rows at all: an empty file with the right columns
+                    pq.write_table(empty_arrow(frame), tmp)
+            finally:
+                if writer is not None:
+                    writer.close()
     except TargetError as exc:
         raise ProfileError(
             f"could not sample {relation}: {exc.message}", table=relation, hint=exc.hint
         ) from exc
-    finally:
-        if writer is not None:
-            writer.close()
-        Path(tmp).unlink(missing_ok=True)
     return rows
 
 
@@ -279,10 +272,4 @@ def _info_path(path: Path) -> Path:
 
 
 def _write_text(path: Path, text: str) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text + "\n")
-        os.replace(tmp, path)
-    finally:
-        Path(tmp).unlink(missing_ok=True)
+    write_text_atomic(path, text + "\n")

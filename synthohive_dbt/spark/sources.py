@@ -34,13 +34,13 @@ from __future__ import annotations
 
 import logging
 import os
-import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pyarrow.parquet as pq
 
+from ..atomic import atomic_path
 from ..errors import ProfileError, ProjectError
 from ..project.model import Manifest, SourceTable, Table
 from ..project.sources import source_relation
@@ -253,13 +253,8 @@ def cache_spark_schemas(spark: SparkSession, sources: Iterable[SourceTable]) -> 
             spark, f"SELECT * FROM {relation}", table=relation, what="read", error=ProfileError
         )
         prepare_sample_folder(path)
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-        os.close(fd)
-        try:
+        with atomic_path(path) as tmp:
             pq.write_table(empty_arrow(frame), tmp)
-            os.replace(tmp, path)
-        finally:
-            Path(tmp).unlink(missing_ok=True)
         written.append(path)
     return written
 

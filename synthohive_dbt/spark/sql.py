@@ -22,11 +22,12 @@ from ..errors import ProfileError
 from ..profiling.sql import KeyPredicates
 from ..project.model import Manifest, Table
 from ..project.sources import MODEL_SCHEMA
+from ..quoting import quote_identifier
 
 
 def quote(name: str) -> str:
     """``name`` as a Spark identifier (embedded backticks doubled)."""
-    return "`" + name.replace("`", "``") + "`"
+    return quote_identifier(name, "spark")
 
 
 #: Spark's column references and key predicates: profiling's builders with backticks

@@ -14,9 +14,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
-import os
 import pickle
-import tempfile
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -24,6 +22,7 @@ from typing import Any
 import torch
 
 from .. import __version__
+from ..atomic import atomic_path
 from ..errors import ArtifactError
 
 FORMAT = "synthohive_dbt.table_synthesizer"
@@ -49,16 +48,9 @@ def write_artifact(path: str | Path, meta: dict[str, Any], tensors: dict[str, to
         },
     }
     text = json.dumps(full, indent=1, allow_nan=True)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(handle, "wb") as raw, zipfile.ZipFile(raw, "w") as archive:
-            archive.writestr(_META, text, compress_type=zipfile.ZIP_DEFLATED)
-            archive.writestr(_TENSORS, blob, compress_type=zipfile.ZIP_STORED)
-        os.replace(temp, path)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
+    with atomic_path(path) as temp, zipfile.ZipFile(temp, "w") as archive:
+        archive.writestr(_META, text, compress_type=zipfile.ZIP_DEFLATED)
+        archive.writestr(_TENSORS, blob, compress_type=zipfile.ZIP_STORED)
     return path
 
 

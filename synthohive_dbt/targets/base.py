@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from pydantic import ValidationError
 
 from ..errors import TargetError, known_names_hint
+from ..quoting import quote_identifier
 from .generation import Generation, TableGeneration, new_generation_id
 
 if TYPE_CHECKING:
@@ -248,7 +249,7 @@ class TargetAdapter(ABC):
     # ---- SQL -------------------------------------------------------------------------
     def quote(self, identifier: str) -> str:
         """Quote one identifier for this target's dialect."""
-        return '"' + identifier.replace('"', '""') + '"'
+        return quote_identifier(identifier, self.dialect)
 
     @abstractmethod
     def relation(self, name: str) -> str:

@@ -35,7 +35,7 @@ from ..faults import fault_point
 from .base import TargetAdapter, validate_identifier
 from .batches import conform_batches, rebatch, temp_name
 from .config import DuckDBTarget
-from .duckdb_session import DuckDBSession, quote_identifier
+from .duckdb_session import DuckDBSession
 from .generation import HIDDEN_PREFIX, STAGE_PREFIX, Generation, TableGeneration, stage_name
 
 if TYPE_CHECKING:
@@ -118,9 +118,6 @@ class DuckDBAdapter(TargetAdapter):
         return f"duckdb target {self.database} (schema {self.schema})"
 
     # ---- SQL -------------------------------------------------------------------------
-    def quote(self, identifier: str) -> str:
-        return quote_identifier(identifier)
-
     def relation(self, name: str) -> str:
         """``"schema"."name"``, or the table staged for ``name`` in the open generation."""
         validate_identifier(name, "table name")

@@ -1,9 +1,8 @@
 """A DuckDB connection as the targets use it: Arrow in and out, errors translated.
 
 Both the DuckDB target and the Parquet target (whose SQL runs in an in-memory DuckDB)
-go through this class, so the differences between DuckDB releases (``fetch_arrow_*``
-in 1.x, ``to_arrow_*`` in 2.x) and the translation of ``duckdb.Error`` into
-:class:`TargetError` live in one place.
+go through this class, so the translation of ``duckdb.Error`` into :class:`TargetError`
+lives in one place (the differences between DuckDB releases live in ``duckdb_arrow``).
 """
 
 from __future__ import annotations
@@ -16,22 +15,14 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
+from ..duckdb_arrow import query_arrow, query_reader
 from ..errors import TargetError
+from ..quoting import quote_identifier
 
 log = logging.getLogger(__name__)
 
 #: name under which one record batch is exposed to an INSERT; never a user's name
 BATCH_VIEW = "__shive_batch"
-
-
-def quote_identifier(identifier: str) -> str:
-    """Double-quote one identifier, doubling embedded quotes (DuckDB, ANSI SQL)."""
-    return '"' + identifier.replace('"', '""') + '"'
-
-
-def quote_literal(text: str) -> str:
-    """Single-quote a string literal, doubling embedded quotes."""
-    return "'" + text.replace("'", "''") + "'"
 
 
 class DuckDBSession:
@@ -82,19 +73,14 @@ class DuckDBSession:
 
     def arrow(self, sql: str) -> pa.Table:
         """Run a query and return its whole result as an Arrow table."""
-        relation = self.con.sql(sql)
-        if relation is None:  # a statement with no result (DDL, SET, ...)
-            return pa.table({})
-        fetch = getattr(relation, "to_arrow_table", None) or relation.arrow
-        return fetch()
+        return query_arrow(self.con, sql)
 
     def reader(self, sql: str, batch_size: int) -> pa.RecordBatchReader:
         """Run a query and return a reader that streams its result in batches."""
-        relation = self.con.sql(sql)
-        if relation is None:
+        reader = query_reader(self.con, sql, batch_size)
+        if reader is None:
             raise TargetError(f"{sql!r} returns no rows to read", hint="pass a query")
-        fetch = getattr(relation, "to_arrow_reader", None) or relation.fetch_arrow_reader
-        return fetch(batch_size)
+        return reader
 
     # ---- transactions ----------------------------------------------------------------
     @contextlib.contextmanager

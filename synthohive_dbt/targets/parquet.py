@@ -29,7 +29,6 @@ import contextlib
 import logging
 import os
 import shutil
-import uuid
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
@@ -38,13 +37,15 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from .. import locking
+from ..atomic import atomic_path
 from ..errors import TargetError
 from ..faults import fault_point
 from ..project.manifest import write_json_atomic
+from ..quoting import quote_literal
 from .base import PLAIN_NAME, TargetAdapter, validate_identifier
 from .batches import conform_batches, rebatch
 from .config import ParquetTarget
-from .duckdb_session import DuckDBSession, quote_identifier, quote_literal
+from .duckdb_session import DuckDBSession
 from .generation import Generation, TableGeneration
 
 if TYPE_CHECKING:
@@ -140,9 +141,6 @@ class ParquetAdapter(TargetAdapter):
         return folder / (validate_identifier(name, "table name") + SUFFIX)
 
     # ---- SQL -------------------------------------------------------------------------
-    def quote(self, identifier: str) -> str:
-        return quote_identifier(identifier)
-
     def relation(self, name: str) -> str:
         """The DuckDB view over ``<path>/<name>.parquet``, as SQL."""
         return self.quote(validate_identifier(name, "table name"))
@@ -210,14 +208,10 @@ class ParquetAdapter(TargetAdapter):
     def write_table(self, name: str, schema: pa.Schema, batches: Iterable[pa.RecordBatch]) -> int:
         """Write ``batches`` to a temporary file, then rename it over ``<name>.parquet``."""
         final = self._destination(name)
-        final.parent.mkdir(parents=True, exist_ok=True)
-        temporary = final.parent / f".{name}{SUFFIX}.{uuid.uuid4().hex[:12]}.tmp"
-        done = False
         try:
-            rows = self._write_file(temporary, name, schema, batches)
-            os.replace(temporary, final)
+            with atomic_path(final, private=False) as temporary:
+                rows = self._write_file(temporary, name, schema, batches)
             self._staged_write(name, str(final), rows)
-            done = True
         except OSError as exc:
             raise TargetError(
                 f"cannot write {final}: {exc}",
@@ -225,9 +219,6 @@ class ParquetAdapter(TargetAdapter):
                 path=final,
                 table=name,
             ) from exc
-        finally:
-            if not done:
-                temporary.unlink(missing_ok=True)
         if self._session is not None:
             with self.session.errors("refreshing views"):
                 self._create_file_view(name)

@@ -144,9 +144,6 @@ class SparkAdapter(TargetAdapter):
         return f"spark target {where} (database {self.database}, {self.config.file_format})"
 
     # ---- SQL -------------------------------------------------------------------------
-    def quote(self, identifier: str) -> str:
-        return "`" + identifier.replace("`", "``") + "`"
-
     def relation(self, name: str) -> str:
         """```db`.`name``, or the table staged for ``name`` in the open generation."""
         validate_identifier(name, "table name")

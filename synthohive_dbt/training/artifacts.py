@@ -17,14 +17,14 @@ anything else is retrained (or resumed from its checkpoint).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
-import os
 import shutil
-import tempfile
 from pathlib import Path
 from typing import Any
 
+from ..atomic import atomic_path
 from ..errors import ArtifactError
 
 logger = logging.getLogger(__name__)
@@ -130,10 +130,9 @@ class TableArtifacts:
         with self.staging(path) as tmp:
             tmp.write_text(text + "\n", encoding="utf-8")
 
-    def staging(self, path: Path) -> _Staging:
+    def staging(self, path: Path) -> contextlib.AbstractContextManager[Path]:
         """A temporary path next to ``path`` that replaces it when the block succeeds."""
-        self.dir.mkdir(parents=True, exist_ok=True)
-        return _Staging(path)
+        return atomic_path(path)
 
     def clear(self) -> None:
         """Remove every artifact of the table (``--full-refresh``)."""
@@ -152,23 +151,3 @@ class TableArtifacts:
         if self.meta_path.exists():
             self.meta_path.unlink()
 
-
-class _Staging:
-    """Context manager: yields a temporary path, renames it onto the target on success."""
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-        os.close(fd)
-        self.tmp = Path(name)
-
-    def __enter__(self) -> Path:
-        return self.tmp
-
-    def __exit__(self, exc_type: object, *_: object) -> None:
-        if exc_type is None:
-            os.replace(self.tmp, self.path)
-        elif self.tmp.is_dir():
-            shutil.rmtree(self.tmp, ignore_errors=True)
-        else:
-            self.tmp.unlink(missing_ok=True)

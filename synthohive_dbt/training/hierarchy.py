@@ -25,14 +25,16 @@ from typing import Any
 import duckdb
 import numpy as np
 
+from ..duckdb_arrow import query_arrow
 from ..errors import TrainingError
-from ..generate.frames import arrow_to_frame, query_arrow
+from ..generate.frames import arrow_to_frame
 from ..generate.hierarchy import DEPTH, HierarchyModel, ParentRule
 from ..generate.linkage import CountDistribution
 from ..privacy.standins import DEFAULT_MIN_COUNT, standins
 from ..profiling.relations import training_relation_sql
-from ..profiling.sql import col, quote_ident
+from ..profiling.sql import col
 from ..project.model import ForeignKey, Manifest, Table
+from ..quoting import quote_identifier
 
 logger = logging.getLogger(__name__)
 
@@ -48,7 +50,7 @@ def depth_relation_sql(manifest: Manifest, table: Table, fk: ForeignKey) -> str:
     """``SELECT __shive_key, __shive_depth``: each reachable row's key and depth."""
     rel = training_relation_sql(manifest, table.name)
     key, parent = fk.parent_columns[0], fk.columns[0]
-    k, d = quote_ident(_KEY), quote_ident(DEPTH)
+    k, d = quote_identifier(_KEY), quote_identifier(DEPTH)
     return (
         f"WITH RECURSIVE __shive_rows AS ({rel}), "
         f"__shive_tree({k}, {d}) AS ("
@@ -68,8 +70,8 @@ def hierarchy_join(
     its depth and its parent row's ``attrs`` (null for a root), named ``prefix + name``."""
     rel = training_relation_sql(manifest, table.name)
     key, parent = fk.parent_columns[0], fk.columns[0]
-    items = [f"{col('p', a)} AS {quote_ident(prefix + a)}" for a in attrs]
-    items.append(f"{col('d', DEPTH)} AS {quote_ident(prefix + DEPTH)}")
+    items = [f"{col('p', a)} AS {quote_identifier(prefix + a)}" for a in attrs]
+    items.append(f"{col('d', DEPTH)} AS {quote_identifier(prefix + DEPTH)}")
     joins = (
         f"JOIN ({depth_relation_sql(manifest, table, fk)}) AS d ON {col('c', key)} = {col('d', _KEY)} "
         f"LEFT JOIN ({rel}) AS p ON {col('c', parent)} = {col('p', key)}"
@@ -95,13 +97,13 @@ def fit_hierarchy(
     depths = depth_relation_sql(manifest, table, fk)
     parent = fk.columns[0]
     per_node = (
-        f"SELECT d.{quote_ident(DEPTH)} AS depth, count({col('c', parent)}) AS {quote_ident(_COUNT)} "
+        f"SELECT d.{quote_identifier(DEPTH)} AS depth, count({col('c', parent)}) AS {quote_identifier(_COUNT)} "
         f"FROM ({depths}) AS d LEFT JOIN ({rel}) AS c ON {col('c', parent)} = {col('d', _KEY)} "
-        f"GROUP BY d.{quote_ident(_KEY)}, d.{quote_ident(DEPTH)}"
+        f"GROUP BY d.{quote_identifier(_KEY)}, d.{quote_identifier(DEPTH)}"
     )
     histogram = _rows(
         con,
-        f"SELECT depth, {quote_ident(_COUNT)}, count(*) FROM ({per_node}) GROUP BY ALL ORDER BY ALL",
+        f"SELECT depth, {quote_identifier(_COUNT)}, count(*) FROM ({per_node}) GROUP BY ALL ORDER BY ALL",
         table,
         "count the children of each node",
     )
@@ -146,8 +148,8 @@ def _parent_rules(
         return []
     rel = training_relation_sql(manifest, table.name)
     key, parent = fk.parent_columns[0], fk.columns[0]
-    items = [f"{col('c', a)} AS {quote_ident('c_' + a)}" for a in attrs]
-    items += [f"{col('p', a)} AS {quote_ident('p_' + a)}" for a in attrs]
+    items = [f"{col('c', a)} AS {quote_identifier('c_' + a)}" for a in attrs]
+    items += [f"{col('p', a)} AS {quote_identifier('p_' + a)}" for a in attrs]
     sql = (
         f"SELECT {', '.join(items)} FROM ({rel}) AS c JOIN ({rel}) AS p "
         f"ON {col('c', parent)} = {col('p', key)} "
@@ -189,7 +191,7 @@ def protect_root_rule(
     public = {str(v) for v in accepted_values(table).get(rule.column, ())}
     if raw or not isinstance(rule.value, str) or rule.value in public:
         return rule
-    name = quote_ident(rule.column)
+    name = quote_identifier(rule.column)
     rel = training_relation_sql(manifest, table.name)
     counts = dict(_rows(
         con,

@@ -18,16 +18,18 @@ import duckdb
 import numpy as np
 import pandas as pd
 
+from ..duckdb_arrow import query_arrow
 from ..errors import TrainingError
-from ..generate.frames import arrow_to_frame, query_arrow
+from ..generate.frames import arrow_to_frame
 from ..generate.hierarchy import DEPTH
 from ..generate.keys import learn_key_spec
 from ..generate.linkage import ChildCountModel
 from ..generate.secondary import SecondaryLinkModel
 from ..profiling.relations import parent_relation_sql, training_relation_sql
-from ..profiling.sql import any_null, col, keys_equal, quote_ident
+from ..profiling.sql import any_null, col, keys_equal
 from ..project.model import ForeignKey, Manifest, Table
 from ..project.pii_scan import privacy_min_count
+from ..quoting import quote_identifier
 from .hierarchy import fit_hierarchy
 from .plan import TablePlan, foreign_key
 from .reading import seeded_order
@@ -72,7 +74,7 @@ def fit_linkage(
     if plan.primary_fk:
         fk = foreign_key(table, plan.primary_fk)
         counts, parents = reader.children_per_parent(fk, context_for.get(fk.parent, []))
-        family = table.synth.extra.get("count_model") or "empirical"
+        family = table.synth.count_model
         model = ChildCountModel.fit(
             counts, parents, _kinds(manifest.tables[fk.parent]), family=family, min_count=min_count
         )
@@ -82,7 +84,7 @@ def fit_linkage(
             "null_rate": reader.null_rate(fk),
         }
     if plan.hierarchy_fk:
-        family = table.synth.extra.get("count_model") or "empirical"
+        family = table.synth.count_model
         fk = foreign_key(table, plan.hierarchy_fk)
         attrs = [c for c in plan.context_columns if c != DEPTH]
         doc["hierarchy"] = fit_hierarchy(
@@ -148,7 +150,7 @@ class _Reader:
         parent = parent_relation_sql(self.manifest, self.table.name, fk)
         selected = ", ".join(col("p", c) for c in [*fk.parent_columns, *attrs])
         grouped = (
-            f"SELECT {selected}, count({col('c', fk.columns[0])}) AS {quote_ident(_COUNT)} "
+            f"SELECT {selected}, count({col('c', fk.columns[0])}) AS {quote_identifier(_COUNT)} "
             f"FROM {parent} AS p LEFT JOIN {self.child_sql} AS c "
             f"ON {keys_equal('c', fk.columns, 'p', fk.parent_columns)} GROUP BY ALL"
         )
@@ -172,8 +174,8 @@ class _Reader:
         """(child values, their parent's attributes, null-key flags) for sampled child rows."""
         parent = parent_relation_sql(self.manifest, self.table.name, fk)
         selected = [col("c", v) for v in values]
-        selected += [f"{col('s', a)} AS {quote_ident(_PARENT + a)}" for a in attrs]
-        selected.append(f"({any_null('c', fk.columns)}) AS {quote_ident(_NULL)}")
+        selected += [f"{col('s', a)} AS {quote_identifier(_PARENT + a)}" for a in attrs]
+        selected.append(f"({any_null('c', fk.columns)}) AS {quote_identifier(_NULL)}")
         order = seeded_order(self.table, self.seed)
         sql = (
             f"SELECT {', '.join(selected)} FROM {self.child_sql} AS c "

@@ -107,7 +107,7 @@ def choose_primary_fk(table: Table, fks: list[ForeignKey]) -> ForeignKey | None:
     """The foreign key whose parent drives the row count (see the module docstring)."""
     if not fks:
         return None
-    wanted = table.synth.extra.get("primary_parent")
+    wanted = table.synth.primary_parent
     if wanted:
         for fk in fks:
             if wanted in (fk.parent, fk.name):

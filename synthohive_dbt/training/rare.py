@@ -23,7 +23,8 @@ from ..generate.hierarchy import DEPTH
 from ..privacy.standins import can_stand_in, rare_rows_as_standins, standins
 from ..project.model import Manifest, Table
 from ..project.pii_scan import privacy_min_count
-from ..project.sources import model_relation, quote_identifier
+from ..project.sources import model_relation
+from ..quoting import quote_identifier
 from ..synth.settings import SynthSettings
 from .plan import TablePlan, foreign_key
 

@@ -12,12 +12,14 @@ import logging
 import duckdb
 import pandas as pd
 
+from ..duckdb_arrow import query_arrow
 from ..errors import TrainingError
-from ..generate.frames import arrow_to_frame, query_arrow
+from ..generate.frames import arrow_to_frame
 from ..generate.hierarchy import DEPTH
 from ..profiling.relations import parent_relation_sql, training_relation_sql
-from ..profiling.sql import col, keys_equal, quote_ident
+from ..profiling.sql import col, keys_equal
 from ..project.model import Manifest, Table
+from ..quoting import quote_identifier
 from .hierarchy import hierarchy_join
 from .plan import TablePlan, foreign_key
 
@@ -36,7 +38,7 @@ def read_training_rows(
     """
     values = [c for c in table.column_names if c not in plan.key_columns]
     # a table of keys only still has rows (and a parent context) to read: one per row
-    selected = [col("c", v) for v in values] or [f"1 AS {quote_ident(_ROW)}"]
+    selected = [col("c", v) for v in values] or [f"1 AS {quote_identifier(_ROW)}"]
     join = ""
     if plan.hierarchy_fk:
         # a hierarchy's context: its parent row's attributes and its own depth
@@ -47,7 +49,7 @@ def read_training_rows(
     elif plan.primary_fk and plan.context_columns:
         fk = foreign_key(table, plan.primary_fk)
         parent = parent_relation_sql(manifest, table.name, fk)
-        selected += [f"{col('p', c)} AS {quote_ident(_CTX + c)}" for c in plan.context_columns]
+        selected += [f"{col('p', c)} AS {quote_identifier(_CTX + c)}" for c in plan.context_columns]
         join = f"JOIN {parent} AS p ON {keys_equal('c', fk.columns, 'p', fk.parent_columns)}"
     limit = f" LIMIT {int(table.synth.sample_rows)}" if table.synth.sample_rows else ""
     sql = (

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -30,13 +29,13 @@ from typing import Any, Literal
 import duckdb
 
 from ..errors import ShiveError
-from ..faults import fault_point
 from ..generate.constraints import accepted_values, check_bounds
 from ..generate.fixed import FixedValues
 from ..generate.hierarchy import DEPTH
 from ..profiling.relations import training_relation_sql
 from ..project.model import Manifest, Table
 from ..project.pii_scan import privacy_min_count
+from ..table_loop import run_tables
 from .artifacts import ARTIFACT_FORMAT_VERSION, TableArtifacts
 from .fingerprint import data_fingerprint, digest, table_inputs
 from .fitting import FitRequest, fit_model
@@ -48,21 +47,6 @@ from .reading import read_training_rows
 logger = logging.getLogger(__name__)
 
 TrainStatus = Literal["trained", "resumed", "reused", "copy", "skipped", "error"]
-#: SynthConfig fields that are not CTGAN settings
-_PIPELINE_KEYS = {
-    "mode",
-    "rows",
-    "scale",
-    "seed",
-    "context_columns",
-    "sample_rows",
-    "primary_parent",
-    "checkpoint_every",
-    "count_model",
-    "chunk_rows",
-}
-
-
 @dataclass
 class TableTrainResult:
     """What training did with one table."""
@@ -105,39 +89,17 @@ def train_project(
         manifest, con, profile or {}, seed=seed, full_refresh=full_refresh, progress=progress
     )
     wanted = set(tables) if tables is not None else None
-    selected = [t for t in manifest.synth_tables() if wanted is None or t.name in wanted]
-    results: list[TableTrainResult] = []
-    failed: set[str] = set()
-    for index, table in enumerate(selected, start=1):
-        if on_start:
-            on_start(table.name, index, len(selected))
-        result = _train_or_skip(run, table, failed, fail_fast)
-        if result.status in ("error", "skipped"):
-            failed.add(table.name)
-        else:
-            fault_point("train.table")
-        results.append(result)
-        if on_table:
-            on_table(result)
-    return results
-
-
-def _train_or_skip(run: _Run, table: Table, failed: set[str], fail_fast: bool) -> TableTrainResult:
-    upstream = sorted(set(run.manifest.parents(table.name)) & failed)
-    if upstream:
-        return TableTrainResult(table.name, "skipped", message=f"parent {upstream[0]} failed")
-    started = time.perf_counter()
-    try:
-        result = run.train(table)
-    except ShiveError as exc:
-        if fail_fast:
-            raise
-        logger.error("%s: %s", table.name, exc)
-        return TableTrainResult(
-            table.name, "error", seconds=time.perf_counter() - started, message=str(exc), error=exc
-        )
-    result.seconds = time.perf_counter() - started
-    return result
+    selected = [t.name for t in manifest.synth_tables() if wanted is None or t.name in wanted]
+    return run_tables(
+        selected,
+        lambda name: run.train(manifest.tables[name]),
+        TableTrainResult,
+        parents=manifest.parents,
+        fail_fast=fail_fast,
+        fault="train.table",
+        on_start=on_start,
+        on_table=on_table,
+    )
 
 
 def table_seed(seed: int, table: Table) -> int:
@@ -149,12 +111,11 @@ def table_seed(seed: int, table: Table) -> int:
 
 
 def synth_settings(table: Table, *, min_count: int | None = None) -> Any:
-    """The table's CTGAN settings (``config.synth`` minus the pipeline's own keys), with
+    """The table's CTGAN settings (the engine keys of ``config.synth``), with
     the project's rare-value threshold (``privacy.min_count``) and the ``keep`` columns."""
     from ..synth import SynthSettings
 
-    values = {"epochs": table.synth.epochs, "batch_size": table.synth.batch_size}
-    values.update({k: v for k, v in table.synth.extra.items() if k not in _PIPELINE_KEYS})
+    values = dict(table.synth.engine)
     values["min_count"] = min_count
     values["raw_columns"] = tuple(
         c.name for c in table.columns if c.pii is not None and c.pii.action == "keep"
@@ -252,7 +213,7 @@ class _Run:
             context_kinds=self._context_kinds(table, plan),
             bounds=self._bounds(table, list(frame.columns)),
             fingerprint=fingerprint,
-            checkpoint_every=table.synth.extra.get("checkpoint_every"),
+            checkpoint_every=table.synth.checkpoint_every,
             progress=self.progress,
         )
         synth, resumed_from = fit_model(request, artifacts) if learnable else (None, 0)

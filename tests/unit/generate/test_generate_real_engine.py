@@ -33,7 +33,7 @@ def project(tmp_path):
 
 def test_train_resume_generate_with_the_real_engine(project, open_target, monkeypatch) -> None:
     manifest, con = project
-    manifest.tables["orders"].synth.extra["checkpoint_every"] = 1
+    manifest.tables["orders"].synth.checkpoint_every = 1
     resume = TableSynthesizer.resume
     calls = {"n": 0}
 

@@ -16,7 +16,7 @@ from synthohive_dbt.profiling import (
     infer_kind,
     load_profile,
     profile_project,
-    quote_ident,
+    quote_identifier,
     type_family,
     write_profile,
 )
@@ -27,7 +27,7 @@ def profile_of(
     con, tmp_path, sql: str, name: str = "t", options: ProfileOptions | None = None, **table_kw
 ):
     """Create table ``name`` from ``sql`` and profile it with columns as DuckDB describes them."""
-    con.execute(f"CREATE TABLE {quote_ident(name)} AS {sql}")
+    con.execute(f"CREATE TABLE {quote_identifier(name)} AS {sql}")
     rows = con.execute(
         "SELECT column_name, data_type FROM information_schema.columns "
         "WHERE table_name = ? ORDER BY ordinal_position",

@@ -122,7 +122,7 @@ def test_synth_settings_merge_project_yml_and_sql_config(make_project):
     manifest = load_project(root)
     c = manifest.tables["customers"].synth
     assert (c.rows, c.scale, c.epochs, c.batch_size, c.sample_rows) == (100, None, 5, 40, 1000)
-    assert c.extra == {"pac": 2}
+    assert c.engine == {"pac": 2, "epochs": 5, "batch_size": 40}  # the engine keys set
     o = manifest.tables["orders"].synth
     assert (o.rows, o.scale, o.epochs, o.batch_size) == (None, 2.0, 10, 20)
     assert manifest.settings["synth"]["epochs"] == 10

@@ -11,8 +11,8 @@ from pydantic import ValidationError
 
 from synthohive_dbt.datatests.settings import Thresholds, column_thresholds, project_thresholds
 from synthohive_dbt.project.settings import (
-    CORE_SYNTH_KEYS,
     DEFAULT_PAC,
+    PIPELINE_KEYS,
     ColumnThresholds,
     DataTestSettings,
     SynthSettings,
@@ -40,12 +40,9 @@ def test_config_synth_extras_are_known_to_some_stage():
     from synthohive_dbt.synth.settings import SynthSettings as EngineSettings
 
     pipeline = {"primary_parent", "checkpoint_every", "chunk_rows", "count_model", "partitions"}
-    unknown = (
-        set(SynthSettings.model_fields)
-        - set(EngineSettings.model_fields)
-        - set(CORE_SYNTH_KEYS)
-        - pipeline
-    )
+    core = {"mode", "rows", "scale", "seed", "context_columns", "sample_rows"}
+    assert pipeline | core == set(PIPELINE_KEYS)  # SynthConfig's fields, declared once
+    unknown = set(SynthSettings.model_fields) - set(EngineSettings.model_fields) - set(PIPELINE_KEYS)
     assert not unknown
 
 

@@ -9,12 +9,8 @@ import pytest
 
 from synthohive_dbt.errors import ProjectError, ShiveError
 from synthohive_dbt.project import load_project, open_real_connection
-from synthohive_dbt.project.sources import (
-    check_single_select,
-    quote_identifier,
-    quote_literal,
-    strip_trailing,
-)
+from synthohive_dbt.project.sources import check_single_select, strip_trailing
+from synthohive_dbt.quoting import quote_identifier, quote_literal
 
 
 def test_quoting():
