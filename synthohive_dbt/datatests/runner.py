@@ -231,11 +231,16 @@ def _measure(adapter: TargetAdapter, test: EmittedTest) -> tuple[int, dict[str, 
         rows = adapter.query(render(test.metrics_sql, adapter)).to_pylist()
         details = {k: _plain(v) for k, v in rows[0].items()} if rows else {}
         return sum(1 for row in rows if row.get("failed")), details
+    return count_failures(adapter, test), {}
+
+
+def count_failures(adapter: TargetAdapter, test: EmittedTest) -> int:
+    """The rows ``test.sql`` returns on the adapter: its failures (dbt's convention)."""
     counted = f"SELECT COUNT(*) AS failures FROM ({test.sql}) AS shive_test"
     table = adapter.query(render(counted, adapter))
     if table.num_rows != 1:
         raise DataTestError(f"counting the failures of {test.name} returned {table.num_rows} rows")
-    return int(table.column(0)[0].as_py()), {}
+    return int(table.column(0)[0].as_py())
 
 
 def _store_failures(adapter: TargetAdapter, test: EmittedTest, result: TestResult) -> None:

@@ -6,7 +6,8 @@ Each distribution test scores ``1 - distance`` on its own scale (``ks``, ``tv``,
 score is the mean of its tests, a table's the mean of its columns, foreign keys and
 correlation test, and the overall score the mean over tables, so a wide table does not
 outweigh a narrow one. Null rates are tested but not scored: a column without nulls
-would add a free 1.0.
+would add a free 1.0. A distance becomes a score by the rules of
+``synth/fidelity.py``, the ones training scores its checkpoints with.
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from statistics import fmean
 from typing import Any, Protocol
+
+from ..synth.fidelity import correlation_score, distance_score, spread_score
 
 SCORED_KINDS = ("ks", "moments", "tv", "child_count", "correlation")
 
@@ -35,12 +38,11 @@ def distribution_score(kind: str, details: Mapping[str, Any]) -> float | None:
     if statistic is None:
         return 0.0
     if kind == "moments":
-        ratio = _number(details.get("std_ratio"))
-        spread = min(ratio, 1.0 / ratio) if ratio and ratio > 0 else 0.0
+        spread = spread_score(_number(details.get("std_ratio")))
         return _unit(fmean([1.0 - statistic, spread]))
     if kind == "correlation":
-        return _unit(1.0 - statistic / 2.0)
-    return _unit(1.0 - statistic)
+        return correlation_score(statistic)
+    return distance_score(statistic)
 
 
 def table_scores(results: Iterable[Scored]) -> dict[str, float]:

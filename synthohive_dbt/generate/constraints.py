@@ -6,10 +6,11 @@ one SQL predicate that DuckDB evaluates over the chunk; failing rows are resampl
 :func:`check_bounds` turns simple range checks (``age between 18 and 100``,
 ``price > 0``) into numeric bounds the synthesizer clips to.
 
-After a table is written, :func:`verify_table` runs the declared rules as SQL on the
-target: primary key unique and not null, not-null columns, unique columns and keys,
-check expressions, accepted values, and every foreign key against its parent. A
-violation raises :class:`ConstraintViolation`; nothing is waived silently.
+After a table is written, :func:`verify_table` runs the table's integrity tests, the
+ones ``shive test`` emits (``datatests.integrity``), on the target: primary key unique
+and not null, not-null columns, unique columns and keys, check expressions, accepted
+values, and every foreign key against its parent. A violation raises
+:class:`ConstraintViolation`; nothing is waived silently.
 
 Check expressions are SQL the user wrote; they are parsed by sqlglot and must be a
 single scalar expression (no query, no statement) before they reach any engine.
@@ -175,8 +176,25 @@ def _tighter(old: float | None, new: float | None, pick: Any) -> float | None:
 
 
 # ---- after writing ----------------------------------------------------------------------
+#: what to do about a broken rule, by the kind of its integrity test
+_HINTS = {
+    "key": "keys are generated; report this as a bug",
+    "not_null": "retrain with more epochs, or make the column nullable",
+    "unique": "declare the column a key so it is generated, not learned",
+    "check": "the model rarely meets this check; retrain with more epochs or relax it",
+    "accepted_values": "the real data has other values; add them to accepted_values",
+    "relationships": "foreign keys are drawn from generated parents; report this as a bug",
+}
+
+
 def verify_table(adapter: TargetAdapter, manifest: Manifest, table: Table) -> list[Violation]:
-    """Run every declared rule of ``table`` on the target; raise on the first violation."""
+    """Run the integrity tests of ``table`` on the target; raise on the first violation.
+
+    These are the very tests ``shive test`` runs (``datatests.integrity``, counted the
+    same way), so the two verdicts cannot differ; whatever their severity, a broken one
+    fails generation. A test that reads a table not upstream of this one (a declared
+    ``relationships`` to a model generated later) is left to ``shive test``.
+    """
     violations = [v for v in _violations(adapter, manifest, table) if v.count]
     if violations:
         first = violations[0]
@@ -191,109 +209,38 @@ def verify_table(adapter: TargetAdapter, manifest: Manifest, table: Table) -> li
 
 
 def _violations(adapter: TargetAdapter, manifest: Manifest, table: Table) -> Iterable[Violation]:
-    rel = adapter.relation(table.name)
-    q = adapter.quote
-    name = table.name
-    if table.primary_key:
-        keys = ", ".join(q(c) for c in table.primary_key)
-        label = f"primary key ({', '.join(table.primary_key)})"
-        nulls = " OR ".join(f"{q(c)} IS NULL" for c in table.primary_key)
-        yield Violation(
-            f"{label} not null",
-            name,
-            table.primary_key[0],
-            _count(adapter, f"SELECT count(*) FROM {rel} WHERE {nulls}"),
-            "keys are generated; report this as a bug",
-        )
-        yield Violation(
-            f"{label} unique",
-            name,
-            table.primary_key[0],
-            _duplicates(adapter, rel, keys),
-            "keys are generated; report this as a bug",
-        )
-    for column in table.columns:
-        if not column.nullable and column.name not in table.primary_key:
-            yield Violation(
-                f"not_null {column.name}",
-                name,
-                column.name,
-                _count(adapter, f"SELECT count(*) FROM {rel} WHERE {q(column.name)} IS NULL"),
-                "retrain with more epochs, or make the column nullable",
-            )
-    for unique in _unique_sets(table):
-        present = " AND ".join(f"{q(c)} IS NOT NULL" for c in unique)
-        yield Violation(
-            f"unique ({', '.join(unique)})",
-            name,
-            unique[0],
-            _duplicates(adapter, rel, ", ".join(q(c) for c in unique), present),
-            "declare the column a key so it is generated, not learned",
-        )
-    for check in table.checks:
-        tree = parse_check(check, name)
-        sql = tree.sql(dialect=adapter.dialect)
-        yield Violation(
-            f"check {check.name or check.expression!r}",
-            name,
-            check.column,
-            _count(adapter, f"SELECT count(*) FROM {rel} WHERE ({sql}) IS FALSE"),
-            "the model rarely meets this check; retrain with more epochs or relax it",
-        )
-    for column_name, values in accepted_values(table).items():
-        listed = ", ".join(exp.convert(str(v)).sql(dialect=adapter.dialect) for v in values)
-        yield Violation(
-            f"accepted_values {column_name}",
-            name,
-            column_name,
-            _count(
-                adapter,
-                f"SELECT count(*) FROM {rel} WHERE {q(column_name)} IS NOT NULL "
-                f"AND {_as_text(q(column_name), adapter.dialect)} NOT IN ({listed})",
-            ),
-            "the real data has other values; add them to accepted_values",
-        )
-    for fk in table.foreign_keys:
-        parent = adapter.relation(fk.parent)
-        match = " AND ".join(f"c.{q(a)} = p.{q(b)}" for a, b in zip(fk.columns, fk.parent_columns))
-        present = " AND ".join(f"c.{q(a)} IS NOT NULL" for a in fk.columns)
-        sql = (
-            f"SELECT count(*) FROM {rel} AS c WHERE {present} AND NOT EXISTS "
-            f"(SELECT 1 FROM {parent} AS p WHERE {match})"
-        )
-        yield Violation(
-            f"foreign key {fk.name}",
-            name,
-            fk.columns[0],
-            _count(adapter, sql),
-            "foreign keys are drawn from generated parents; report this as a bug",
-        )
+    from ..datatests.integrity import integrity_tests
+    from ..datatests.runner import count_failures
+
+    written = {table.name, *manifest.parents(table.name)}
+    checks = iter(table.checks)
+    for test in integrity_tests(table, manifest, "error"):
+        check = next(checks) if test.kind == "check" else None
+        if not set(test.relations) <= written:
+            continue
+        rule, hint = _rule(table, test.kind, test.columns, test.relations, check)
+        column = test.columns[0] if test.columns else (check.column if check else None)
+        yield Violation(rule, table.name, column, count_failures(adapter, test), hint)
 
 
-def _unique_sets(table: Table) -> list[list[str]]:
-    sets = [list(u) for u in table.unique_keys]
-    sets += [[c.name] for c in table.columns if c.unique and [c.name] not in sets]
-    for test in [*table.tests, *(t for c in table.columns for t in c.tests)]:
-        if test.name == "unique" and test.column and [test.column] not in sets:
-            sets.append([test.column])
-    return [s for s in sets if s != table.primary_key]
-
-
-def _duplicates(adapter: TargetAdapter, rel: str, keys: str, where: str = "TRUE") -> int:
-    """Rows beyond the first of each duplicated key value (rows with a null part skipped)."""
-    return _count(
-        adapter,
-        f"SELECT coalesce(sum(n - 1), 0) FROM (SELECT count(*) AS n FROM {rel} WHERE {where} "
-        f"GROUP BY {keys} HAVING count(*) > 1) AS d",
-    )
-
-
-def _count(adapter: TargetAdapter, sql: str) -> int:
-    result = adapter.query(sql)
-    value = result.column(0)[0].as_py() if result.num_rows else 0
-    return int(value or 0)
-
-
-def _as_text(column_sql: str, dialect: str) -> str:
-    """``CAST(col AS VARCHAR)`` in the target's dialect (Spark wants STRING)."""
-    return exp.cast(exp.maybe_parse(column_sql, dialect=dialect), "VARCHAR").sql(dialect=dialect)
+def _rule(
+    table: Table,
+    kind: str,
+    columns: list[str],
+    relations: list[str],
+    check: CheckConstraint | None,
+) -> tuple[str, str]:
+    """The rule an integrity test checks, as a violation names it, and what to do."""
+    key = table.primary_key
+    if kind == "unique" and columns == key:
+        return f"primary key ({', '.join(key)}) unique", _HINTS["key"]
+    if kind == "not_null" and columns[0] in key:
+        return f"primary key ({', '.join(key)}) not null", _HINTS["key"]
+    if kind == "unique":
+        return f"unique ({', '.join(columns)})", _HINTS[kind]
+    if kind == "relationships":
+        parent = next((r for r in relations if r != table.name), table.name)
+        return f"foreign key {'_'.join(columns)}__{parent}", _HINTS[kind]
+    if kind == "check" and check is not None:
+        return f"check {check.name or check.expression!r}", _HINTS[kind]
+    return f"{kind} {columns[0]}", _HINTS[kind]

@@ -6,8 +6,13 @@ categorical, text and boolean columns (null is a category). Column pairs: for tw
 numeric columns one minus half the gap between their Spearman correlations; for any
 other pair one minus the total variation distance of their joint distribution, numbers
 cut into ten bins at the real data's deciles. ``overall`` is the mean of the shape and
-pair averages. Training uses it to keep the best checkpoint; the report and the bench
-use the same numbers.
+pair averages. Training uses it to keep the best checkpoint, and the bench reports it.
+
+A distance becomes a score by the rules here (:func:`distance_score`,
+:func:`correlation_score`, :func:`spread_score`), the same rules by which ``shive test``
+scores the statistics of its distribution tests (``datatests/scoring.py``), so the two
+scores read alike; they differ in what they measure: this one compares rows held in
+memory, the test run the written tables against the profile.
 """
 
 from __future__ import annotations
@@ -23,6 +28,22 @@ from ..dtypes import as_float64
 from .columns import CONTINUOUS_KINDS, infer_kind
 
 _BINS = 10
+
+
+def distance_score(distance: float) -> float:
+    """A distance in [0, 1] (a KS statistic, a total variation distance) as a score:
+    ``1 - distance``, kept in [0, 1]."""
+    return max(0.0, min(1.0, 1.0 - distance))
+
+
+def correlation_score(gap: float) -> float:
+    """The gap between two correlations (in [0, 2]) as a score: ``1 - gap / 2``."""
+    return max(0.0, min(1.0, 1.0 - gap / 2.0))
+
+
+def spread_score(std_ratio: float | None) -> float:
+    """A synthetic/real standard-deviation ratio as a score: ``min(r, 1/r)``, 0 if undefined."""
+    return min(std_ratio, 1.0 / std_ratio) if std_ratio and std_ratio > 0 else 0.0
 
 
 def fidelity_score(
@@ -71,13 +92,13 @@ class _ColumnPair:
 
     def shape_score(self) -> float:
         if not self.continuous:
-            return 1.0 - _tv(self.codes_real, self.codes_synth, self.n_codes)
+            return distance_score(_tv(self.codes_real, self.codes_synth, self.n_codes))
         null_r, null_s = np.isnan(self.real), np.isnan(self.synth)
         null_gap = abs(null_r.mean() - null_s.mean()) if self.n_real and self.n_synth else 0.0
         values_r, values_s = self.real[~null_r], self.synth[~null_s]
         if not values_r.size or not values_s.size:
             return 1.0 - null_gap if values_r.size == values_s.size else 0.0
-        score = 1.0 - _ks(values_r, values_s)
+        score = distance_score(_ks(values_r, values_s))
         if null_r.any() or null_s.any():
             score = (score + 1.0 - null_gap) / 2
         return float(score)
@@ -118,10 +139,10 @@ def _binned(real: np.ndarray, synth: np.ndarray) -> tuple[np.ndarray, np.ndarray
 def _pair_score(a: _ColumnPair, b: _ColumnPair) -> float:
     if a.continuous and b.continuous:
         gap = abs(_spearman(a.rank_real, b.rank_real) - _spearman(a.rank_synth, b.rank_synth))
-        return float(1.0 - gap / 2)
+        return correlation_score(gap)
     joint_real = a.codes_real * b.n_codes + b.codes_real
     joint_synth = a.codes_synth * b.n_codes + b.codes_synth
-    return 1.0 - _tv(joint_real, joint_synth, a.n_codes * b.n_codes)
+    return distance_score(_tv(joint_real, joint_synth, a.n_codes * b.n_codes))
 
 
 def _spearman(rank_x: np.ndarray, rank_y: np.ndarray) -> float:
