@@ -26,32 +26,38 @@ from typing import Any
 
 from ..errors import DataTestError, known_names_hint
 from ..project.model import Severity
-from .settings import SEVERITIES
+from .settings import SEVERITIES, setting
 
 
 @dataclass(frozen=True)
 class PrivacyThresholds:
     """The verdict rules of one table's privacy tests (see ``docs/tests.md``)."""
 
-    #: run the privacy tests of the table at all
-    enabled: bool = True
-    #: real rows and synthetic rows read per table (seeded samples)
-    sample_rows: int = 4000
-    #: synthetic exact-match share may exceed the real rows' own (each against the
-    #: others) by this much, plus sampling noise
-    exact_match_tolerance: float = 0.05
-    #: share of synthetic rows closer to a real row than the real rows' 5th percentile
-    #: distance may exceed the real rows' own share by this much, plus sampling noise
-    dcr_tolerance: float = 0.1
-    #: an exact copy of a real record is a disclosure: fail the run
-    exact_match_severity: Severity = "error"
-    #: distances are evidence, not proof: report
-    dcr_severity: Severity = "warn"
+    enabled: bool = setting(True, "run the privacy tests of the table at all")
+    sample_rows: int = setting(4000, "real and synthetic rows read per table (seeded samples)", ge=20)
+    exact_match_tolerance: float = setting(
+        0.05,
+        "allowed excess of the synthetic exact-match share over the real rows' own (each "
+        "against the others), beyond sampling noise",
+        ge=0,
+        le=1,
+    )
+    dcr_tolerance: float = setting(
+        0.1,
+        "allowed excess of the share of synthetic rows closer than the real rows' 5th "
+        "percentile distance over the real rows' own share, beyond sampling noise",
+        ge=0,
+        le=1,
+    )
+    exact_match_severity: Severity = setting(
+        "error", "an exact copy of a real record is a disclosure: fail the run"
+    )
+    dcr_severity: Severity = setting("warn", "distances are evidence, not proof: report")
 
 
 DEFAULT_PRIVACY = PrivacyThresholds()
 _KEYS = tuple(f.name for f in fields(PrivacyThresholds))
-_MIN_SAMPLE_ROWS = 20
+_MIN_SAMPLE_ROWS: int = {f.name: f for f in fields(PrivacyThresholds)}["sample_rows"].metadata["ge"]
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
 from ..errors import DataTestError, known_names_hint
@@ -25,35 +25,38 @@ SEVERITY_GROUPS = ("integrity", "distribution", "privacy")
 SEVERITIES = ("error", "warn")
 
 
+def setting(default: Any, description: str, *, ge: float | None = None, le: float | None = None) -> Any:
+    """A dataclass field declared with what it means and its range: the one declaration
+    of a setting, from which the project's optional layer (``project/settings.py``) is
+    generated and by which the values are checked here."""
+    return field(default=default, metadata={"description": description, "ge": ge, "le": le})
+
+
 @dataclass(frozen=True)
 class Thresholds:
     """The verdict rules of the distribution tests of one column (or one foreign key)."""
 
-    #: emit distribution tests at all (``false`` turns them off for the scope)
-    distribution: bool = True
-    #: severity of distribution tests: ``warn`` reports, ``error`` fails the run
-    distribution_severity: Severity = "warn"
-    #: severity of integrity tests (keys, not-null, accepted values, checks)
-    integrity_severity: Severity = "error"
-    #: max Kolmogorov-Smirnov statistic against the profiled quantiles (numeric, datetime)
-    ks_threshold: float = 0.2
-    #: max total variation distance against the profiled frequencies (categorical, boolean)
-    tvd_threshold: float = 0.2
-    #: max |synthetic mean - real mean| in units of the real standard deviation
-    mean_tolerance: float = 0.25
-    #: synthetic std / real std must lie within [std_ratio_min, std_ratio_max]
-    std_ratio_min: float = 0.6
-    std_ratio_max: float = 1.6
-    #: max |synthetic null rate - real null rate|
-    null_rate_tolerance: float = 0.05
-    #: max KS statistic between the real and synthetic children-per-parent distributions
-    child_count_ks_threshold: float = 0.15
-    #: max |synthetic - real| Pearson correlation over the numeric column pairs of a table
-    correlation_tolerance: float = 0.3
+    distribution: bool = setting(True, "emit distribution tests at all (false turns them off for the scope)")
+    distribution_severity: Severity = setting("warn", "distribution tests: warn reports, error fails the run")
+    integrity_severity: Severity = setting("error", "integrity tests (keys, not-null, accepted values, checks)")
+    ks_threshold: float = setting(
+        0.2, "max Kolmogorov-Smirnov statistic against the profiled quantiles (numeric, datetime)", ge=0, le=1
+    )
+    tvd_threshold: float = setting(
+        0.2, "max total variation distance against the profiled frequencies (categorical, boolean)", ge=0, le=1
+    )
+    mean_tolerance: float = setting(0.25, "max |synthetic mean - real mean| in real std units", ge=0)
+    std_ratio_min: float = setting(0.6, "synthetic std / real std must be at least this", ge=0)
+    std_ratio_max: float = setting(1.6, "synthetic std / real std must be at most this", ge=0)
+    null_rate_tolerance: float = setting(0.05, "max |synthetic null rate - real null rate|", ge=0, le=1)
+    child_count_ks_threshold: float = setting(
+        0.15, "max KS statistic between the real and synthetic children-per-parent distributions", ge=0, le=1
+    )
+    correlation_tolerance: float = setting(
+        0.3, "max |synthetic - real| Pearson correlation over the numeric column pairs of a table", ge=0
+    )
 
 
-#: keys whose value is a fraction in [0, 1]
-_UNIT_KEYS = ("ks_threshold", "tvd_threshold", "null_rate_tolerance", "child_count_ks_threshold")
 _FIELD_NAMES = tuple(f.name for f in fields(Thresholds))
 #: older or dbt-flavoured spellings accepted for a key
 _ALIASES = {
@@ -158,8 +161,8 @@ def _checked(th: Thresholds, *, where: str, table: str | None = None, column: st
             continue
         if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value < 0:
             raise bad(f.name, "must be a non-negative number")
-        if f.name in _UNIT_KEYS and value > 1:
-            raise bad(f.name, "must be at most 1")
+        if f.metadata["le"] is not None and value > f.metadata["le"]:
+            raise bad(f.name, f"must be at most {f.metadata['le']:g}")
     if th.std_ratio_min > th.std_ratio_max:
         raise bad("std_ratio_min", f"is above std_ratio_max ({th.std_ratio_max})")
     return th

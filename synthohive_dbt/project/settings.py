@@ -8,11 +8,15 @@ and every model's ``config.synth``; a key left out falls through to the next lev
 from __future__ import annotations
 
 import copy
+import dataclasses
+import typing
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, create_model, field_validator, model_validator
 from pydantic.fields import FieldInfo
 
+from ..datatests.privacy_settings import PrivacyThresholds
+from ..datatests.settings import Thresholds
 from ..synth.settings import PRIVACY_FIELDS
 from ..synth.settings import SynthSettings as EngineSettings
 from .model import ColumnKind, OrphanPolicy, SynthConfig, pipeline_synth_fields
@@ -80,52 +84,58 @@ class SeverityGroups(StrictModel):
     )
 
 
-class ThresholdSettings(StrictModel):
-    """Verdict rules of the emitted tests; unset keys keep the data-test stage's defaults."""
-
-    distribution: bool | None = Field(None, description="emit distribution tests (default true)")
-    distribution_severity: Literal["error", "warn"] | None = None
-    ks_threshold: float | None = Field(
-        None, ge=0, le=1, description="max KS statistic (numeric, datetime)"
-    )
-    tvd_threshold: float | None = Field(
-        None, ge=0, le=1, description="max total variation distance"
-    )
-    mean_tolerance: float | None = Field(None, ge=0, description="max mean shift in real std units")
-    std_ratio_min: float | None = Field(None, ge=0)
-    std_ratio_max: float | None = Field(None, ge=0)
-    null_rate_tolerance: float | None = Field(None, ge=0, le=1)
-    child_count_ks_threshold: float | None = Field(None, ge=0, le=1)
-    correlation_tolerance: float | None = Field(None, ge=0)
+def _optional_settings(cls: type, exclude: tuple[str, ...] = ()) -> dict[str, Any]:
+    """The fields of a stage's settings dataclass (declared with ``datatests.settings.setting``:
+    description and range), each optional, as pydantic fields."""
+    hints = typing.get_type_hints(cls)
+    out: dict[str, Any] = {}
+    for f in dataclasses.fields(cls):
+        if f.name in exclude:
+            continue
+        bounds = {k: f.metadata[k] for k in ("ge", "le") if f.metadata.get(k) is not None}
+        out[f.name] = (
+            hints[f.name] | None,
+            Field(None, description=f.metadata.get("description"), **bounds),
+        )
+    return out
 
 
-class PrivacyTestThresholds(StrictModel):
-    """Verdict rules of the privacy tests (exact_match, dcr), project-wide or for one table."""
-
-    enabled: bool | None = Field(None, description="run the privacy tests (default true)")
-    sample_rows: int | None = Field(
-        None, ge=20, description="real and synthetic rows read per table"
-    )
-    exact_match_tolerance: float | None = Field(
-        None, ge=0, le=1, description="allowed excess of synthetic over real exact-match share"
-    )
-    dcr_tolerance: float | None = Field(
-        None, ge=0, le=1, description="allowed excess of synthetic rows closer than 95% of real rows"
-    )
-    exact_match_severity: Literal["error", "warn"] | None = None
-    dcr_severity: Literal["error", "warn"] | None = None
+#: the data-test thresholds, optional: generated from the data-test stage's own
+#: declaration (datatests/settings.Thresholds); integrity_severity is project-wide only
+ThresholdSettings = create_model(
+    "ThresholdSettings",
+    __base__=StrictModel,
+    __doc__="Verdict rules of the emitted tests; unset keys keep the data-test stage's defaults.",
+    **_optional_settings(Thresholds, exclude=("integrity_severity",)),
+)
 
 
-class PrivacyTestSettings(PrivacyTestThresholds):
+#: the privacy-test rules, optional, project-wide or for one table: generated from
+#: datatests/privacy_settings.PrivacyThresholds
+PrivacyTestThresholds = create_model(
+    "PrivacyTestThresholds",
+    __base__=StrictModel,
+    __doc__="Verdict rules of the privacy tests (exact_match, dcr), project-wide or for one table.",
+    **_optional_settings(PrivacyThresholds),
+)
+
+
+class PrivacyTestSettings(PrivacyTestThresholds):  # type: ignore[misc, valid-type]
     """``data_tests.privacy``: the project's privacy-test rules plus per-table overrides."""
 
     tables: dict[str, PrivacyTestThresholds] = Field(default_factory=dict)
 
 
-class DataTestSettings(ThresholdSettings):
+_ProjectThresholds = create_model(
+    "_ProjectThresholds",
+    __base__=ThresholdSettings,
+    **{k: v for k, v in _optional_settings(Thresholds).items() if k == "integrity_severity"},
+)
+
+
+class DataTestSettings(_ProjectThresholds):  # type: ignore[misc, valid-type]
     """Project-wide settings of the emitted data tests (``data_tests:``)."""
 
-    integrity_severity: Literal["error", "warn"] | None = None
     severity: SeverityGroups | None = Field(
         None, description="{integrity: error, distribution: warn, privacy: error}"
     )
@@ -141,7 +151,7 @@ class DataTestSettings(ThresholdSettings):
         return {"enabled": value} if isinstance(value, bool) else value
 
 
-class ColumnThresholds(ThresholdSettings):
+class ColumnThresholds(ThresholdSettings):  # type: ignore[misc, valid-type]
     """A column's ``config.synth``: its kind and overrides of the data-test thresholds."""
 
     kind: ColumnKind | None = Field(
