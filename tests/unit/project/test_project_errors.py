@@ -77,6 +77,14 @@ def test_misspelt_key_gets_did_you_mean(make_project):
     assert "did you mean 'epochs'" in err.hint
 
 
+def test_misspelt_pipeline_key_gets_did_you_mean(make_project):
+    root = make_project(_schema("  - name: customers\n    config: {synth: {partitons: 4}}\n"))
+    err = _load_error(root)
+    assert "models[0].config.synth.partitons" in err.message and "unknown key" in err.message
+    assert "did you mean 'partitions'" in err.hint
+    assert str(err.path).endswith("schema.yml") and err.line
+
+
 def test_misspelt_project_key(make_project):
     root = make_project({"shive_project.yml": "name: shop\nmodel-path: [models]\n"})
     err = _load_error(root)
