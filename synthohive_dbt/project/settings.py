@@ -16,10 +16,10 @@ from pydantic import BaseModel, ConfigDict, Field, create_model, field_validator
 from pydantic.fields import FieldInfo
 
 from ..datatests.privacy_settings import PrivacyThresholds
-from ..datatests.settings import Thresholds
+from ..datatests.settings import SEVERITY_GROUPS, Thresholds
 from ..synth.settings import PRIVACY_FIELDS
 from ..synth.settings import SynthSettings as EngineSettings
-from .model import ColumnKind, OrphanPolicy, SynthConfig, pipeline_synth_fields
+from .model import ColumnKind, OrphanPolicy, Severity, SynthConfig, pipeline_synth_fields
 
 PROJECT_FILE = "shive_project.yml"
 #: the CTGAN engine's default ``pac``: batch_size must be a multiple of it (checked at validate)
@@ -46,12 +46,9 @@ def _optional_fields(fields: dict[str, FieldInfo], exclude: tuple[str, ...] = ()
     return out
 
 
-#: every CTGAN engine setting, optional: derived from the engine's own model
-#: (synth/settings.py), so a setting the engine gains is accepted here at once; the ones
-#: set from the privacy settings are not (``privacy.min_count`` is project-wide)
-ENGINE_KEYS: tuple[str, ...] = tuple(
-    k for k in EngineSettings.model_fields if k not in PRIVACY_FIELDS
-)
+#: ``config.synth`` holds every CTGAN engine setting, optional: derived from the engine's
+#: own model (synth/settings.py), so a setting the engine gains is accepted at once; the
+#: ones set from the privacy settings are not (``privacy.min_count`` is project-wide).
 #: the pipeline's own keys, declared once as the fields of :class:`SynthConfig`
 PIPELINE_KEYS: tuple[str, ...] = tuple(pipeline_synth_fields())
 
@@ -76,12 +73,15 @@ class SynthSettings(_SynthLayer):  # type: ignore[misc, valid-type]
         return self
 
 
-class SeverityGroups(StrictModel):
-    integrity: Literal["error", "warn"] | None = None
-    distribution: Literal["error", "warn"] | None = None
-    privacy: Literal["error", "warn"] | None = Field(
-        None, description="both privacy tests (exact_match, dcr) unless set per kind"
-    )
+#: ``data_tests.severity``: one optional severity per group the data-test stage knows
+SeverityGroups = create_model(
+    "SeverityGroups",
+    __base__=StrictModel,
+    **{
+        group: (Severity | None, Field(None, description=f"severity of the {group} tests"))
+        for group in SEVERITY_GROUPS
+    },
+)
 
 
 def _optional_settings(cls: type, exclude: tuple[str, ...] = ()) -> dict[str, Any]:
@@ -172,12 +172,8 @@ class PrivacySettings(StrictModel):
         description="undeclared columns that detection flags: protect (fake or drop them as "
         "their kind calls for), error (stop until they are declared) or warn (train on them)",
     )
-    min_count: int = Field(
-        5,
-        ge=1,
-        description="a category seen fewer times in the real data is rare: it never appears "
-        "verbatim in an output or artifact (a generated stand-in of the same shape does)",
-    )
+    #: the engine's own setting (synth/settings.py), set project-wide here
+    min_count: int = copy.copy(EngineSettings.model_fields["min_count"])
 
 
 class ProjectConfig(StrictModel):

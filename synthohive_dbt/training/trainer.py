@@ -47,6 +47,8 @@ from .reading import read_training_rows
 logger = logging.getLogger(__name__)
 
 TrainStatus = Literal["trained", "resumed", "reused", "copy", "skipped", "error"]
+
+
 @dataclass
 class TableTrainResult:
     """What training did with one table."""
