@@ -160,20 +160,36 @@ class GeneratorAverage:
         self.decay = decay
         self.steps = steps
         self.average = state
+        self._tracked: tuple[torch.nn.Module, list[torch.Tensor], list[torch.Tensor], list[tuple[torch.Tensor, torch.Tensor]]] | None = None
+
+    def _pairs(self, net: torch.nn.Module) -> tuple[list[torch.Tensor], list[torch.Tensor], list[tuple[torch.Tensor, torch.Tensor]]]:
+        """The averaged and live tensors of ``net``, paired once: floating weights to
+        average, and batch-norm statistics and counters to copy. The live tensors share
+        the parameters' storage, which the optimiser and ``load_state_dict`` update in
+        place, so the pairing holds for the network's lifetime."""
+        if self._tracked is None or self._tracked[0] is not net:
+            live = net.state_dict()
+            if self.average is None:
+                self.average = {k: v.detach().clone() for k, v in live.items()}
+            averaged, current, copied = [], [], []
+            for key, value in live.items():
+                if value.dtype.is_floating_point and not key.endswith(("running_mean", "running_var")):
+                    averaged.append(self.average[key])
+                    current.append(value)
+                else:
+                    copied.append((self.average[key], value))
+            self._tracked = (net, averaged, current, copied)
+        return self._tracked[1], self._tracked[2], self._tracked[3]
 
     def update(self, net: torch.nn.Module) -> None:
         if not self.decay:
             return
-        live = net.state_dict()
-        if self.average is None:
-            self.average = {k: v.detach().clone() for k, v in live.items()}
+        averaged, current, copied = self._pairs(net)
         weight = 1.0 - min(self.decay, (1.0 + self.steps) / (10.0 + self.steps))
         with torch.no_grad():
-            for key, value in live.items():
-                if value.dtype.is_floating_point and not key.endswith(("running_mean", "running_var")):
-                    self.average[key].lerp_(value, weight)
-                else:
-                    self.average[key].copy_(value)
+            torch._foreach_lerp_(averaged, current, weight)
+            for target, value in copied:
+                target.copy_(value)
         self.steps += 1
 
     def state(self, net: torch.nn.Module) -> dict[str, torch.Tensor]:
