@@ -238,17 +238,20 @@ def _secondary_tables(adapter: SparkAdapter, trained: TrainedTable) -> dict[str,
     """Each secondary parent's key and attribute columns, read once on the driver (as
     the local path reads them into memory)."""
     wanted: dict[str, list[str]] = {}
+    key_of: dict[str, list[str]] = {}
     for name, model in trained.secondary.items():
         fk = foreign_key(trained.table, name)
         wanted.setdefault(fk.parent, [])
+        key_of[fk.parent] = list(fk.parent_columns)
         wanted[fk.parent] = list(dict.fromkeys([*wanted[fk.parent], *fk.parent_columns,
                                                 *model.parent_columns]))  # fmt: skip
     out = {}
     for parent, columns in wanted.items():
         batches = list(adapter.read_table(parent, columns=columns))
-        out[parent] = (
-            pa.Table.from_batches(batches) if batches else _empty(adapter, parent, columns)
-        )
+        read = pa.Table.from_batches(batches) if batches else _empty(adapter, parent, columns)
+        # Spark returns a table's rows in no fixed order (files, splits): sorted by key,
+        # the capacities drawn per row and the keys they go to are the same on every read
+        out[parent] = read.sort_by([(c, "ascending") for c in key_of[parent]])
     return out
 
 

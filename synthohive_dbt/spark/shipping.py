@@ -25,6 +25,7 @@ import pyarrow as pa
 from ..errors import GenerationError, TargetError
 from ..generate.trained import TrainedTable, load_trained
 from ..project.model import Manifest
+from ..synth.settings import SynthSettings
 from ..targets.base import TargetAdapter, validate_identifier
 from ..targets.config import TargetConfig
 from ..training.artifacts import TableArtifacts
@@ -63,6 +64,23 @@ def _is_artifact(path: Path) -> bool:
 _LOADED: dict[str, TrainedTable] = {}
 
 
+def executor_settings(settings: SynthSettings, threads: int) -> dict[str, Any]:
+    """What an executor changes in a model's engine settings before it samples.
+
+    One Spark task per core, so torch must not spread over all of them. And ``precision:
+    auto`` becomes float32: bfloat16 products follow the CPU's kernels, which differ
+    between executors (and gave a re-run on the same local cluster other values in a
+    few percent of rows), while a part's rows must be the same wherever it runs. A
+    user who sets ``precision: bfloat16`` chooses its speed over that.
+    """
+    update: dict[str, Any] = {}
+    if settings.threads is None:
+        update["threads"] = threads
+    if settings.precision == "auto":
+        update["precision"] = "float32"
+    return update
+
+
 def load_shipped(shipped: ShippedModel, threads: int) -> TrainedTable:
     """The TrainedTable of ``shipped``, loaded on first use in this worker process."""
     if shipped.digest not in _LOADED:
@@ -73,9 +91,10 @@ def load_shipped(shipped: ShippedModel, threads: int) -> TrainedTable:
                 (folder / name).write_bytes(data)
             manifest = Manifest.from_dict({**shipped.manifest, "target_path": root})
             trained = load_trained(manifest, manifest.tables[shipped.table])
-        if trained.synth is not None and trained.synth.settings.threads is None:
-            # one Spark task per core: torch must not spread over all of them
-            trained.synth.settings = trained.synth.settings.model_copy(update={"threads": threads})
+        if trained.synth is not None:
+            trained.synth.settings = trained.synth.settings.model_copy(
+                update=executor_settings(trained.synth.settings, threads)
+            )
         _LOADED.clear()  # keep one model per worker: a job generates one table
         _LOADED[shipped.digest] = trained
     return _LOADED[shipped.digest]

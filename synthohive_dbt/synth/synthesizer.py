@@ -44,6 +44,7 @@ class TableSynthesizer:
     """A CTGAN for one table, optionally conditioned on a parent context."""
 
     def __init__(self, settings: SynthSettings | None = None, seed: int | None = None) -> None:
+        self._engine: SamplingEngine | None = None
         self.settings = settings or SynthSettings()
         self.seed = int(seed) if seed is not None else int(np.random.SeedSequence().entropy % 2**62)
         self.transformer: DataTransformer | None = None
@@ -60,6 +61,22 @@ class TableSynthesizer:
         self._holdout: tuple[pd.DataFrame, pd.DataFrame | None] | None = None
         self._sample_calls = 0
         self._rng = torch.Generator(device=self._device).manual_seed(self.seed)
+
+    @property
+    def settings(self) -> SynthSettings:
+        return self._settings
+
+    @settings.setter
+    def settings(self, value: SynthSettings) -> None:
+        """New settings reach the sampling engine too (precision, batch rows, redraws)."""
+        self._settings = value
+        if self._engine is not None:
+            self._engine = self._sampling_engine()
+
+    def _sampling_engine(self) -> SamplingEngine:
+        return SamplingEngine(
+            self._fitted(), self.generator_net, self.settings, has_context=self.context_transformer is not None
+        )
 
     # ---- what a fitted model tells ---------------------------------------------------------
 
@@ -207,9 +224,7 @@ class TableSynthesizer:
             torch.optim.Adam(self.critic.parameters(), lr=settings.discriminator_lr,
                              betas=(0.5, 0.9), weight_decay=settings.discriminator_decay),
         )
-        self._engine = SamplingEngine(
-            self._fitted(), self.generator_net, settings, has_context=self.context_transformer is not None
-        )
+        self._engine = self._sampling_engine()
 
     def _split(self, rows: int) -> tuple[np.ndarray, np.ndarray]:
         """Training rows and the held-out slice fidelity is scored against (seeded)."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import decimal
 import logging
 
@@ -105,3 +106,17 @@ def test_context_given_to_a_model_without_one_is_an_error(model):
 
 def test_fresh_seeds_when_none_given(model):
     assert not model.sample(30).equals(model.sample(30))
+
+
+def test_new_settings_reach_the_sampling_engine(model):
+    """Settings set on a fitted model (as an executor does for precision) change how it
+    samples: bfloat16 products give other values than float32, and setting float32 back
+    gives the float32 rows again."""
+    exact = copy.deepcopy(model)
+    exact.settings = model.settings.model_copy(update={"precision": "float32"})
+    fast = copy.deepcopy(model)
+    fast.settings = model.settings.model_copy(update={"precision": "bfloat16"})
+    want = exact.sample(200, seed=4)
+    assert not want["amount"].equals(fast.sample(200, seed=4)["amount"])
+    fast.settings = fast.settings.model_copy(update={"precision": "float32"})
+    pd.testing.assert_frame_equal(fast.sample(200, seed=4), want)
