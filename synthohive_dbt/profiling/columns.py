@@ -136,23 +136,34 @@ def profile_columns(
     stats = {}
     for spec in specs:
         m = moments[spec.name]
-        distinct, top = frequencies.get(spec.name, (None, []))
-        nulls = rows - m.non_null
-        stats[spec.name] = {
-            "data_type": spec.data_type,
-            "kind": spec.kind,
-            "pii": spec.pii,
-            "null_count": nulls,
-            "null_rate": nulls / rows if rows else 0.0,
-            "distinct_count": m.approx_distinct if distinct is None else distinct,
-            "distinct_exact": distinct is not None,
-            **m.values,
-            "top_values": [] if spec.pii else _top_values(top, m.non_null),
-        }
+        stats[spec.name] = column_stats(spec, rows, m.non_null, m.approx_distinct, m.values,
+                                        frequencies.get(spec.name))  # fmt: skip
     return rows, stats
 
 
-def _top_values(top: list[tuple[str, int]], non_null: int) -> list[dict[str, Any]]:
-    if not non_null:
-        return []
-    return [{"value": v, "count": n, "frequency": n / non_null} for v, n in top]
+def column_stats(
+    spec: ColumnSpec,
+    rows: int,
+    non_null: int,
+    approx_distinct: int,
+    moments: dict[str, Any],
+    frequency: tuple[int | None, list[tuple[str, int]]] | None,
+) -> dict[str, Any]:
+    """One column's entry of a profile's ``columns`` section (``docs/profile_json.md``),
+    from what an engine measured: its non-null count, estimated distinct count, rendered
+    moments and ``(exact distinct count or None, top values)``. Every engine's profile
+    (DuckDB here, Spark in ``spark/aggregates.py``) is assembled by this one function."""
+    distinct, top = frequency if frequency is not None else (None, [])
+    nulls = rows - non_null
+    shares = [] if spec.pii or not non_null else top
+    return {
+        "data_type": spec.data_type,
+        "kind": spec.kind,
+        "pii": spec.pii,
+        "null_count": nulls,
+        "null_rate": nulls / rows if rows else 0.0,
+        "distinct_count": approx_distinct if distinct is None else distinct,
+        "distinct_exact": distinct is not None,
+        **moments,
+        "top_values": [{"value": v, "count": n, "frequency": n / non_null} for v, n in shares],
+    }

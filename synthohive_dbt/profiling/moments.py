@@ -67,7 +67,7 @@ def compute_moments(
         at += 2
         values = dict(_EMPTY)
         if spec.has_moments:
-            values = _render(spec, *result[at : at + 5])
+            values = render_moments(spec, *result[at : at + 5])
             at += 5
         out[spec.name] = ColumnMoments(non_null, min(distinct, non_null), values)
     return int(rows), out
@@ -85,7 +85,7 @@ def _as_double(spec: ColumnSpec) -> str:
     return f"epoch({name})" if spec.family == "datetime" else f"CAST({name} AS DOUBLE)"
 
 
-def _render(
+def render_moments(
     spec: ColumnSpec, lo: Any, hi: Any, mean: Any, std: Any, quantiles: Any
 ) -> dict[str, Any]:
     """JSON-ready moments: numbers for numerics, ISO text for datetime bounds and quantiles."""

@@ -18,10 +18,9 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from ..errors import ProfileError
-from ..profiling.columns import ColumnSpec, ProfileOptions, infer_kind, type_family
+from ..profiling.columns import ColumnSpec, ProfileOptions, column_stats, infer_kind, type_family
 from ..profiling.frequencies import Frequencies, add_frequency_rows, grouping_sets_sql
-from ..profiling.moments import QUANTILE_LEVELS
-from ..profiling.moments import _render as render_moments  # the one JSON rendering of moments
+from ..profiling.moments import QUANTILE_LEVELS, render_moments
 from .runtime import collect
 from .sql import quote
 
@@ -259,26 +258,9 @@ def profile_columns(
     if rows:
         frequencies = exact_frequencies(spark, table, relation, small, options)
         frequencies |= frequent_values(spark, table, relation, large, options)
-    stats: dict[str, dict[str, Any]] = {}
-    for column in columns:
-        non_null, approx, values = moments[column.name]
-        distinct, top = frequencies.get(column.name, (None, []))
-        nulls = rows - non_null
-        stats[column.name] = {
-            "data_type": column.spec.data_type,
-            "kind": column.spec.kind,
-            "pii": column.spec.pii,
-            "null_count": nulls,
-            "null_rate": nulls / rows if rows else 0.0,
-            "distinct_count": approx if distinct is None else distinct,
-            "distinct_exact": distinct is not None,
-            **values,
-            "top_values": [] if column.spec.pii else _top_values(top, non_null),
-        }
+    stats = {
+        column.name: column_stats(column.spec, rows, *moments[column.name],
+                                  frequencies.get(column.name))  # fmt: skip
+        for column in columns
+    }
     return stats, correlations
-
-
-def _top_values(top: list[tuple[str, int]], non_null: int) -> list[dict[str, Any]]:
-    if not non_null:
-        return []
-    return [{"value": v, "count": n, "frequency": n / non_null} for v, n in top]
