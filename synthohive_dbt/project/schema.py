@@ -10,8 +10,10 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 
+from ..errors import ProjectError
+from .formats import is_plugin_format, source_format
 from .model import OrphanPolicy, PiiAction
 from .settings import ColumnThresholds, StrictModel, SynthSettings
 
@@ -126,8 +128,10 @@ class SourceConfigSpec(StrictModel):
     external_location: str | None = Field(
         None, description="file path or glob; {name} / {identifier} become the table's"
     )
-    format: Literal["parquet", "csv", "spark"] | None = Field(
-        None, description="default: from the file extension; spark: a Spark (Hive) table"
+    format: str | None = Field(
+        None,
+        description="parquet or csv (default: from the file extension), or a format a "
+        "plug-in reads, e.g. spark: a Spark (Hive) table",
     )
     database_file: str | None = Field(
         None, description="a DuckDB database file, attached read-only"
@@ -145,12 +149,22 @@ class SourceConfigSpec(StrictModel):
     def _one_location(self) -> SourceConfigSpec:
         if self.external_location and self.database_file:
             raise ValueError("set either external_location or database_file, not both")
-        if self.format == "spark" and (self.external_location or self.database_file):
-            raise ValueError(
-                "a format: spark source reads a Spark table (schema: and identifier:); "
-                "remove external_location / database_file"
-            )
+        if is_plugin_format(self.format) and (self.external_location or self.database_file):
+            message = source_format(self.format).file_location_error
+            if message:
+                raise ValueError(message)
         return self
+
+    @field_validator("format")
+    @classmethod
+    def _known_format(cls, value: str | None) -> str | None:
+        """A file format, or one a plug-in registered (unknown: the known ones listed)."""
+        if is_plugin_format(value):
+            try:
+                source_format(value)
+            except ProjectError as exc:
+                raise ValueError(f"{exc.message} ({exc.hint})") from None
+        return value
 
 
 class SourceColumnSpec(StrictModel):
