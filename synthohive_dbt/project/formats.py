@@ -49,6 +49,9 @@ class SourceFormat:
     #: the error when a source of this format names a file (external_location or
     #: database_file); None: the format reads files
     file_location_error: str | None = None
+    #: source config keys of this format (key -> what it means), written beside
+    #: ``format:`` and read from ``SourceConfigSpec.format_options``
+    config_keys: Mapping[str, str] = {}
 
     def source_table(
         self,
@@ -102,6 +105,12 @@ def known_formats() -> list[str]:
 
     load_plugins()
     return sorted({*FILE_FORMATS, *_REGISTRY})
+
+
+def format_config_keys() -> dict[str, str]:
+    """The source config keys every plug-in format declares (key -> what it means)."""
+    known_formats()  # loads the plug-ins
+    return {key: text for fmt in _REGISTRY.values() for key, text in fmt.config_keys.items()}
 
 
 def source_format(name: str) -> SourceFormat:

@@ -13,7 +13,7 @@ from typing import Any, Literal
 from pydantic import Field, field_validator, model_validator
 
 from ..errors import ProjectError
-from .formats import is_plugin_format, source_format
+from .formats import format_config_keys, is_plugin_format, source_format
 from .model import OrphanPolicy, PiiAction
 from .settings import ColumnThresholds, StrictModel, SynthSettings
 
@@ -136,14 +136,37 @@ class SourceConfigSpec(StrictModel):
     database_file: str | None = Field(
         None, description="a DuckDB database file, attached read-only"
     )
-    spark_target: str | None = Field(
-        None,
-        description="format: spark, the profiles.yml output whose Spark session reads the "
-        "source (default: the selected target, when it is a spark target)",
-    )
     enabled: bool = True
     meta: dict[str, Any] = Field(default_factory=dict)
     tags: list[str] = Field(default_factory=list)
+
+    format_options: dict[str, Any] = Field(
+        default_factory=dict,
+        description="the keys a plug-in format declares, written beside format: "
+        "(e.g. the output whose session reads the source); collected here",
+    )
+
+    @classmethod
+    def plugin_keys(cls) -> list[str]:
+        """The keys the plug-in formats declare (accepted beside the fields above)."""
+        return sorted(format_config_keys())
+
+    @model_validator(mode="before")
+    @classmethod
+    def _format_keys(cls, data: Any) -> Any:
+        """Move the keys a plug-in format declares into ``format_options``; any other
+        unknown key stays an error. The plug-ins are loaded only when such a key is written."""
+        if not isinstance(data, dict):
+            return data
+        fields = {f.alias or name for name, f in cls.model_fields.items()} | set(cls.model_fields)
+        unknown = [key for key in data if key not in fields]
+        declared = format_config_keys() if unknown else {}
+        moved = {key: data[key] for key in unknown if key in declared}
+        if not moved:
+            return data
+        rest = {key: value for key, value in data.items() if key not in moved}
+        rest["format_options"] = {**(data.get("format_options") or {}), **moved}
+        return rest
 
     @model_validator(mode="after")
     def _one_location(self) -> SourceConfigSpec:

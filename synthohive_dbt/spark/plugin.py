@@ -22,7 +22,7 @@ from .sources import SPARK_FORMAT, refresh_spark_samples, spark_source_table
 if TYPE_CHECKING:
     from ..project.declared import Declared
     from ..project.profiles import ResolvedTarget
-    from ..project.schema import SourceSpec, SourceTableSpec
+    from ..project.schema import SourceConfigSpec, SourceSpec, SourceTableSpec
 
 
 class SparkSourceFormat(SourceFormat):
@@ -34,6 +34,10 @@ class SparkSourceFormat(SourceFormat):
         "a format: spark source reads a Spark table (schema: and identifier:); "
         "remove external_location / database_file"
     )
+    config_keys = {
+        SPARK_TARGET_SETTING: "format: spark, the profiles.yml output whose Spark session "
+        "reads the source (default: the selected target, when it is a spark target)",
+    }
 
     def source_table(
         self,
@@ -77,7 +81,7 @@ class SparkSourceFormat(SourceFormat):
                 continue
             spec: SourceSpec = declared[st.source].spec
             table = next((t for t in spec.tables if t.name == st.name), None)
-            name = (table.config.spark_target if table else None) or spec.config.spark_target
+            name = _spark_target(table.config if table else None) or _spark_target(spec.config)
             if name:
                 names[key] = name
         if len(set(names.values())) > 1:
@@ -123,6 +127,19 @@ class SparkSourceFormat(SourceFormat):
             return profile_spark_tables(manifest, spark, tables=[name], known=known)
 
         return ResidentProfiler(frozenset(spark_resident_tables(manifest)), profile)
+
+
+def _spark_target(config: SourceConfigSpec | None) -> str | None:
+    """``spark_target`` of a source or table config (None when unset)."""
+    if config is None:
+        return None
+    value = config.format_options.get(SPARK_TARGET_SETTING)
+    if value is not None and not isinstance(value, str):
+        raise ProjectError(
+            f"spark_target must be the name of a profiles.yml output, not {value!r}",
+            hint="config: {format: spark, spark_target: <spark output>}",
+        )
+    return value
 
 
 def _missing_sample(st: SourceTable, location: str) -> SourceUnavailable:
