@@ -1,6 +1,7 @@
 """Thresholds and severities of the emitted tests: built-in defaults, project, column.
 
-Three levels, the most specific winning: the defaults below, the project's
+Three levels, the most specific winning: the defaults (declared once in
+:mod:`synthohive_dbt.settings.datatests`, below the project stage), the project's
 ``data_tests:`` mapping in ``shive_project.yml`` (``Manifest.settings["data_tests"]``),
 and a column's ``config.synth`` mapping (``Column.synth``). The key names are the same
 at both levels (see ``docs/tests.md``), so a threshold moves from project to column

@@ -12,9 +12,9 @@ from typing import Any, Literal
 Severity = Literal["error", "warn"]
 
 #: project-level keys that are not thresholds (``severity`` is unfolded, see below;
-#: ``privacy`` is read by :mod:`.privacy_settings`)
+#: ``privacy`` is read by :mod:`synthohive_dbt.datatests.privacy_settings`)
 PROJECT_ONLY_KEYS = ("store_failures", "severity", "privacy")
-#: groups of ``severity:``; ``privacy`` is read by :mod:`.privacy_settings`
+#: groups of ``severity:``; ``privacy`` is read by :mod:`synthohive_dbt.datatests.privacy_settings`
 SEVERITY_GROUPS = ("integrity", "distribution", "privacy")
 SEVERITIES = ("error", "warn")
 
@@ -22,7 +22,7 @@ SEVERITIES = ("error", "warn")
 def setting(default: Any, description: str, *, ge: float | None = None, le: float | None = None) -> Any:
     """A dataclass field declared with what it means and its range: the one declaration
     of a setting, from which the project's optional layer (``project/settings.py``) is
-    generated and by which the values are checked here."""
+    generated and by which the values are checked (``datatests/settings.py``)."""
     return field(default=default, metadata={"description": description, "ge": ge, "le": le})
 
 
