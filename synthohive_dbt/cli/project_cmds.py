@@ -52,7 +52,7 @@ def init(inv: Invocation, name: Path, from_dbt: Path | None, dbt_target: str | N
         return _init_from_dbt(name, from_dbt, dbt_target, inv.profiles_dir)
     if dbt_target or inv.profiles_dir:
         raise click.UsageError("--dbt-target and --profiles-dir go with --from-dbt")
-    from ..project.scaffold import init_project
+    from ..pipeline.scaffold import init_project
 
     dest = init_project(name)
     event(f"Created project {dest.resolve().name} at {dest}", event="init", path=str(dest))
@@ -87,7 +87,7 @@ def _init_from_dbt(name: Path, dbt_dir: Path, target: str | None, profiles_dir: 
 @shive_command()
 def debug(inv: Invocation) -> int:
     """Show versions, the project and profile in use, and test the target connection."""
-    from ..project.debug import run_debug
+    from ..pipeline.debug import run_debug
 
     return run_debug(inv.project_dir, profiles_dir=inv.profiles_dir, target=inv.target)
 
@@ -104,7 +104,7 @@ def validate(inv: Invocation) -> int:
     for undeclared PII, saying what 'run' will do with it (privacy.undeclared: protect
     fakes or drops it, error stops here, warn trains on it).
     """
-    from ..project.validate import validate_project
+    from ..pipeline.validate import validate_project
 
     manifest = inv.load()
     findings = validate_project(manifest) or []
@@ -132,7 +132,7 @@ def profile(inv: Invocation) -> int:
     table that fails is an ERROR line and the exit code is 1.
     """
     from ..pipeline.checks import project_lock
-    from ..project.profile_step import profile_tables
+    from ..pipeline.profile_step import profile_tables
 
     manifest = inv.load()
     keep_others = bool(inv.select or inv.exclude)
@@ -184,7 +184,7 @@ def _synth_summary(table: Table) -> str:
 @shive_command(log_file=False)
 def clean(inv: Invocation) -> int:
     """Delete target/ (the project's clean-targets); never anything outside the project."""
-    from ..project.scaffold import clean_project
+    from ..pipeline.scaffold import clean_project
 
     removed = clean_project(inv.project_dir)
     for path in removed:

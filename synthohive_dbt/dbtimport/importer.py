@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import ProjectError
-from ..project.scaffold import new_project_folder
+from ..pipeline.scaffold import new_project_folder
 from .keys import Finding, TablePlan, plan_keys
 from .lineage import Tracer
 from .nodes import NodeRef

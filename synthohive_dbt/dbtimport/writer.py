@@ -16,7 +16,7 @@ from typing import Any
 
 import yaml
 
-from ..project.scaffold import GITIGNORE
+from ..pipeline.scaffold import GITIGNORE
 from ..project.sources import RESERVED_SCHEMAS
 from .keys import Finding, TablePlan
 from .nodes import DbtProject, NodeRef

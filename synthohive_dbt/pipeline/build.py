@@ -71,12 +71,12 @@ def _train(
     progress: bool,
     report: RunReport | None,
 ) -> int:
+    from ..project.formats import refresh_sources
     from ..project.sources import open_real_connection
-    from ..spark.sources import refresh_spark_samples
     from ..training import train_project
 
     profile = ensure_profile(manifest, tables)
-    refresh_spark_samples(manifest)  # Spark sources: re-sample the tables that changed
+    refresh_sources(manifest)  # plug-in sources (Spark): re-sample the tables that changed
     synth = [t for t in tables if manifest.tables[t].materialized == "synth"]
     own = report is None
     report = report or RunReport(total=len(synth))
@@ -225,9 +225,9 @@ def _run(
     store_failures: bool | None,
     args: dict[str, Any] | None,
 ) -> int:
-    from ..project.profile_step import profile_tables
-    from ..project.validate import validate_project
+    from .profile_step import profile_tables
     from .testing import test_step
+    from .validate import validate_project
 
     began = time.perf_counter()
     totals = RunReport(total=0)

@@ -33,7 +33,7 @@ def load_profile_for(manifest: Manifest) -> dict[str, Any]:
     later step treats them as declared.
     """
     from ..profiling import load_profile
-    from ..project.pii_scan import protect_recorded
+    from .pii_scan import protect_recorded
 
     path = manifest.target_dir / PROFILE_FILE
     if not path.is_file():
@@ -50,7 +50,7 @@ def ensure_profile(manifest: Manifest, tables: list[str]) -> dict[str, Any]:
     """The stored profile, after profiling whichever of ``tables`` (and their ancestors)
     it lacks: ``shive train`` on a project never profiled profiles what it needs."""
     from ..profiling import load_profile
-    from ..project.profile_step import profile_tables
+    from .profile_step import profile_tables
 
     needed = _with_ancestors(manifest, tables)
     path = manifest.target_dir / PROFILE_FILE
@@ -110,7 +110,7 @@ def protect_from_profile(manifest: Manifest) -> None:
     """Re-apply the PII protections ``target/profile.json`` records, when there is one
     (``generate``: a copied table is protected like a trained one)."""
     from ..profiling import load_profile
-    from ..project.pii_scan import protect_recorded
+    from .pii_scan import protect_recorded
 
     path = manifest.target_dir / PROFILE_FILE
     if path.is_file():

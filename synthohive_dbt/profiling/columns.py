@@ -54,7 +54,7 @@ class ProfileOptions:
 
 def options_for(manifest: Manifest) -> ProfileOptions:
     """The default options with the project's rare-value threshold (``privacy.min_count``)."""
-    from ..project.pii_scan import privacy_min_count
+    from ..privacy.policy import privacy_min_count
 
     return ProfileOptions(min_value_count=privacy_min_count(manifest))
 

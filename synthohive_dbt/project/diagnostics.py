@@ -117,6 +117,9 @@ def _allowed_keys(model: type[BaseModel], loc: KeyPath) -> list[str]:
         for ann in _unwrap(cand):
             if isinstance(ann, type) and issubclass(ann, BaseModel):
                 keys.update(f.alias or name for name, f in ann.model_fields.items())
+                plugin_keys = getattr(ann, "plugin_keys", None)
+                if plugin_keys is not None:
+                    keys.update(plugin_keys())  # keys a plug-in declares for this mapping
     return sorted(keys)
 
 

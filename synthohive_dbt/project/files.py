@@ -18,6 +18,7 @@ from ..errors import ProjectError
 from ..targets.base import PLAIN_NAME
 from .declared import Declared
 from .diagnostics import validation_error
+from .formats import is_plugin_format, plugin_formats, source_format
 from .jinja import render_config
 from .model import SourceTable
 from .schema import SchemaFile, SourceSpec, SourceTableSpec
@@ -157,7 +158,8 @@ def _collect(
 def resolve_sources(declared: dict[str, Declared], project_dir: Path) -> dict[str, SourceTable]:
     """Every enabled source table as a SourceTable, keyed ``"source.table"``.
 
-    The samples of Spark sources are cached in the project's private ``.shive-samples/``.
+    A ``format:`` other than a file's is read by the plug-in that registered it
+    (:mod:`.formats`).
     """
     result: dict[str, SourceTable] = {}
     for name, decl in declared.items():
@@ -199,8 +201,9 @@ def _source_table(
     require_plain_name(
         identifier, "source table identifier", path=decl.path, line=decl.line("tables", j)
     )
-    if (table.config.format or spec.config.format) == "spark":
-        return _spark_table(spec, table, decl, j, identifier, project_dir)
+    fmt = table.config.format or spec.config.format
+    if is_plugin_format(fmt):
+        return source_format(fmt).source_table(spec, table, decl, j, identifier, project_dir)
     location = (
         table.config.external_location
         or table.meta.get("external_location")
@@ -238,60 +241,10 @@ def _source_table(
     )
 
 
-def _spark_table(
-    spec: SourceSpec,
-    table: SourceTableSpec,
-    decl: Declared,
-    j: int,
-    identifier: str,
-    project_dir: Path,
-) -> SourceTable:
-    """A ``format: spark`` table: ``schema:`` is the Spark database; its rows are read
-    through a sample cached in the project's private ``.shive-samples/`` (docs/spark.md)."""
-    located = (
-        spec.config.external_location,
-        spec.config.database_file,
-        table.config.external_location,
-        table.config.database_file,
-    )
-    if any(located):
-        raise decl.error(
-            f"source table {spec.name}.{table.name} is format: spark, but has a file location",
-            "tables",
-            j,
-            hint="a Spark source reads the Spark table named by schema: and identifier:; "
-            "remove external_location / database_file",
-        )
-    from ..spark.sources import spark_source_table  # pyspark is not imported by this
-
-    return spark_source_table(
-        spec.name,
-        table.name,
-        identifier=identifier,
-        database=spec.schema_,
-        project_dir=project_dir,
-    )
-
-
-def spark_target_of(declared: dict[str, Declared], used: dict[str, SourceTable]) -> str | None:
-    """The ``spark_target`` the used Spark sources name (table config over source config).
-
-    One process runs one Spark session, so two different names are a ProjectError.
-    """
-    names: dict[str, str] = {}
-    for key, st in used.items():
-        if st.format != "spark" or st.source not in declared:
-            continue
-        spec: SourceSpec = declared[st.source].spec
-        table = next((t for t in spec.tables if t.name == st.name), None)
-        name = (table.config.spark_target if table else None) or spec.config.spark_target
-        if name:
-            names[key] = name
-    if len(set(names.values())) > 1:
-        listed = ", ".join(f"{k}: {v}" for k, v in sorted(names.items()))
-        raise ProjectError(
-            f"the spark sources name different spark_target outputs ({listed})",
-            hint="one shive run uses one Spark session; give every spark source the same "
-            "spark_target",
-        )
-    return next(iter(names.values()), None)
+def format_settings(declared: dict[str, Declared], used: dict[str, SourceTable]) -> dict[str, Any]:
+    """The ``Manifest.settings`` keys the plug-in formats of the ``used`` sources add."""
+    settings: dict[str, Any] = {}
+    for fmt, group in plugin_formats(used.values()).items():
+        mine = {k: st for k, st in used.items() if st in group}
+        settings.update(fmt.run_settings(declared, mine))
+    return settings

@@ -32,12 +32,13 @@ from .diagnostics import validation_error
 from .files import (
     Declarations,
     find_model_files,
+    format_settings,
     read_project_config,
     read_schema_files,
     relative,
     resolve_sources,
-    spark_target_of,
 )
+from .formats import plugin_formats
 from .graph import topological_order
 from .hierarchies import check_self_references
 from .jinja import RenderedModel, render_model
@@ -52,7 +53,6 @@ from .profiles import ResolvedTarget, resolve_target
 from .schema import ModelConfigSpec
 from .settings import DEFAULT_PAC, ProjectConfig, SynthSettings, merge_synth_layers, synth_config
 from .sources import check_single_select, model_relation, register_models, register_sources
-from .spark_sources import SPARK_TARGET_SETTING, ensure_schema_cache
 from .tables import attach_declarations, describe_columns
 from .yamlio import LineIndex
 
@@ -96,9 +96,10 @@ def load_project(
     tables = {m.name: _table(m, config, root) for m in models.values()}
     _require_enabled_refs(models, tables)
     used_sources = {key: st for key, st in sources.items() if _is_used(st, tables)}
-    spark_target = spark_target_of(declarations.sources, used_sources)
-    # describing a model reads its sources' files: a Spark source's typed cache first
-    ensure_schema_cache(root, resolved, spark_target, used_sources.values())
+    source_settings = format_settings(declarations.sources, used_sources)
+    # describing a model reads its sources: a plug-in source made readable first
+    for fmt, group in plugin_formats(used_sources.values()).items():
+        fmt.prepare(root, resolved, source_settings, group)
     tables = _build_tables(tables, models, sources, used_sources, config)
     order = topological_order(
         tables, _dependencies(tables), late=lambda n: tables[n].materialized == "derived"
@@ -114,7 +115,7 @@ def load_project(
         tables={name: tables[name] for name in order},
         sources=dict(sorted(used_sources.items())),
         order=order,
-        settings=_settings(config, spark_target),
+        settings=_settings(config, source_settings),
         target_type=resolved.type,
         profiles_path=str(resolved.profiles_path or ""),
     )
@@ -381,13 +382,12 @@ def _dependencies(tables: dict[str, Table]) -> dict[str, dict[str, str]]:
     return deps
 
 
-def _settings(config: ProjectConfig, spark_target: str | None = None) -> dict[str, Any]:
+def _settings(config: ProjectConfig, source_settings: dict[str, Any] | None = None) -> dict[str, Any]:
     settings: dict[str, Any] = {
         "synth": config.synth.model_dump(exclude_none=True),
         "data_tests": config.data_tests.model_dump(exclude_none=True),
         "privacy": config.privacy.model_dump(),
         "orphans": config.orphans,
     }
-    if spark_target:
-        settings[SPARK_TARGET_SETTING] = spark_target  # read by spark_session_for(manifest)
+    settings.update(source_settings or {})  # the plug-in formats' own keys
     return settings

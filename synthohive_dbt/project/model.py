@@ -15,6 +15,8 @@ from typing import Any, Literal
 from pydantic import Field
 from pydantic.dataclasses import dataclass as pydantic_dataclass
 
+from ..settings.datatests import Severity
+
 #: how a column is modelled, derived from its DuckDB type
 ColumnKind = Literal["numeric", "categorical", "datetime", "boolean", "text"]
 #: what a PII action does to a column before training
@@ -23,7 +25,6 @@ PiiAction = Literal["fake", "hash", "mask", "drop", "keep"]
 SynthMode = Literal["learn", "copy"]
 #: what happens to source rows whose foreign key has no parent
 OrphanPolicy = Literal["warn", "error", "drop", "null"]
-Severity = Literal["error", "warn"]
 
 
 @dataclass
@@ -197,7 +198,7 @@ class SourceTable:
     name: str
     relation: str  # the quoted relation the source() macro renders to
     location: str | None = None  # resolved external file, when file-backed
-    format: Literal["parquet", "csv", "duckdb", "view", "spark"] = "parquet"
+    format: str = "parquet"  # parquet, csv, duckdb, view, or a plug-in format
     identifier: str = ""  # the table's name inside the file/database (default: name)
     schema: str | None = None  # schema inside the DuckDB database file, format duckdb
 

@@ -10,8 +10,10 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 
+from ..errors import ProjectError
+from .formats import format_config_keys, is_plugin_format, source_format
 from .model import OrphanPolicy, PiiAction
 from .settings import ColumnThresholds, StrictModel, SynthSettings
 
@@ -126,31 +128,66 @@ class SourceConfigSpec(StrictModel):
     external_location: str | None = Field(
         None, description="file path or glob; {name} / {identifier} become the table's"
     )
-    format: Literal["parquet", "csv", "spark"] | None = Field(
-        None, description="default: from the file extension; spark: a Spark (Hive) table"
+    format: str | None = Field(
+        None,
+        description="parquet or csv (default: from the file extension), or a format a "
+        "plug-in reads, e.g. spark: a Spark (Hive) table",
     )
     database_file: str | None = Field(
         None, description="a DuckDB database file, attached read-only"
-    )
-    spark_target: str | None = Field(
-        None,
-        description="format: spark, the profiles.yml output whose Spark session reads the "
-        "source (default: the selected target, when it is a spark target)",
     )
     enabled: bool = True
     meta: dict[str, Any] = Field(default_factory=dict)
     tags: list[str] = Field(default_factory=list)
 
+    format_options: dict[str, Any] = Field(
+        default_factory=dict,
+        description="the keys a plug-in format declares, written beside format: "
+        "(e.g. the output whose session reads the source); collected here",
+    )
+
+    @classmethod
+    def plugin_keys(cls) -> list[str]:
+        """The keys the plug-in formats declare (accepted beside the fields above)."""
+        return sorted(format_config_keys())
+
+    @model_validator(mode="before")
+    @classmethod
+    def _format_keys(cls, data: Any) -> Any:
+        """Move the keys a plug-in format declares into ``format_options``; any other
+        unknown key stays an error. The plug-ins are loaded only when such a key is written."""
+        if not isinstance(data, dict):
+            return data
+        fields = {f.alias or name for name, f in cls.model_fields.items()} | set(cls.model_fields)
+        unknown = [key for key in data if key not in fields]
+        declared = format_config_keys() if unknown else {}
+        moved = {key: data[key] for key in unknown if key in declared}
+        if not moved:
+            return data
+        rest = {key: value for key, value in data.items() if key not in moved}
+        rest["format_options"] = {**(data.get("format_options") or {}), **moved}
+        return rest
+
     @model_validator(mode="after")
     def _one_location(self) -> SourceConfigSpec:
         if self.external_location and self.database_file:
             raise ValueError("set either external_location or database_file, not both")
-        if self.format == "spark" and (self.external_location or self.database_file):
-            raise ValueError(
-                "a format: spark source reads a Spark table (schema: and identifier:); "
-                "remove external_location / database_file"
-            )
+        if is_plugin_format(self.format) and (self.external_location or self.database_file):
+            message = source_format(self.format).file_location_error
+            if message:
+                raise ValueError(message)
         return self
+
+    @field_validator("format")
+    @classmethod
+    def _known_format(cls, value: str | None) -> str | None:
+        """A file format, or one a plug-in registered (unknown: the known ones listed)."""
+        if is_plugin_format(value):
+            try:
+                source_format(value)
+            except ProjectError as exc:
+                raise ValueError(f"{exc.message} ({exc.hint})") from None
+        return value
 
 
 class SourceColumnSpec(StrictModel):

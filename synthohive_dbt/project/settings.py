@@ -15,11 +15,11 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, create_model, field_validator, model_validator
 from pydantic.fields import FieldInfo
 
-from ..datatests.privacy_settings import PrivacyThresholds
-from ..datatests.settings import SEVERITY_GROUPS, Thresholds
+from ..settings.datatests import SEVERITY_GROUPS, Severity, Thresholds
+from ..settings.privacy_tests import PrivacyThresholds
 from ..synth.settings import PRIVACY_FIELDS
 from ..synth.settings import SynthSettings as EngineSettings
-from .model import ColumnKind, OrphanPolicy, Severity, SynthConfig, pipeline_synth_fields
+from .model import ColumnKind, OrphanPolicy, SynthConfig, pipeline_synth_fields
 
 PROJECT_FILE = "shive_project.yml"
 #: the CTGAN engine's default ``pac``: batch_size must be a multiple of it (checked at validate)
@@ -85,7 +85,7 @@ SeverityGroups = create_model(
 
 
 def _optional_settings(cls: type, exclude: tuple[str, ...] = ()) -> dict[str, Any]:
-    """The fields of a stage's settings dataclass (declared with ``datatests.settings.setting``:
+    """The fields of a stage's settings dataclass (declared with ``settings.datatests.setting``:
     description and range), each optional, as pydantic fields."""
     hints = typing.get_type_hints(cls)
     out: dict[str, Any] = {}
@@ -101,7 +101,7 @@ def _optional_settings(cls: type, exclude: tuple[str, ...] = ()) -> dict[str, An
 
 
 #: the data-test thresholds, optional: generated from the data-test stage's own
-#: declaration (datatests/settings.Thresholds); integrity_severity is project-wide only
+#: declaration (settings/datatests.Thresholds); integrity_severity is project-wide only
 ThresholdSettings = create_model(
     "ThresholdSettings",
     __base__=StrictModel,
@@ -111,7 +111,7 @@ ThresholdSettings = create_model(
 
 
 #: the privacy-test rules, optional, project-wide or for one table: generated from
-#: datatests/privacy_settings.PrivacyThresholds
+#: settings/privacy_tests.PrivacyThresholds
 PrivacyTestThresholds = create_model(
     "PrivacyTestThresholds",
     __base__=StrictModel,

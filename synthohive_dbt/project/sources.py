@@ -3,8 +3,8 @@
 :func:`open_real_connection` gives profiling, training and ``validate`` one in-memory
 DuckDB connection where ``source('raw', 'customers')`` is the view
 ``"raw"."customers"`` (over ``read_parquet`` / ``read_csv_auto`` of the resolved file,
-over a table of a DuckDB file attached read-only, or over the cached sample of a Spark
-table) and ``SELECT * FROM "customers"`` reads the real rows of model ``customers``. Nothing is loaded into memory here: views
+over a table of a DuckDB file attached read-only, or over what a plug-in source format
+selects, e.g. a cached sample) and ``SELECT * FROM "customers"`` reads the real rows of model ``customers``. Nothing is loaded into memory here: views
 are lazy, DuckDB streams them when queried.
 
 Names from configuration must be plain SQL names and are quoted as well; file paths
@@ -27,12 +27,17 @@ from sqlglot.tokens import TokenType
 
 from ..errors import ProfileError, ProjectError, SourceUnavailable, known_names_hint
 from ..quoting import quote_identifier, quote_literal
+from .formats import is_plugin_format, source_format
 from .model import SourceTable
 
 if TYPE_CHECKING:
     from .model import Manifest, Table
 
 log = logging.getLogger(__name__)
+
+#: the private folder of the project where plug-in sources cache their samples of real
+#: rows (never under target/; ``shive clean`` removes it)
+SAMPLES_DIR = ".shive-samples"
 
 #: schema holding the real-data view of every model
 MODEL_SCHEMA = "main"
@@ -163,9 +168,8 @@ def _source_select(
             f"SELECT * FROM {quote_identifier(alias)}.{quote_identifier(st.schema or 'main')}"
             f".{quote_identifier(st.identifier or st.name)}"
         )
-    if st.format == "spark":
-        _require_spark_cache(st)
-        return f"SELECT * FROM read_parquet({quote_literal(st.location or '')})"
+    if is_plugin_format(st.format):
+        return source_format(st.format).select_sql(st)
     _require_files(st)
     reader = "read_parquet" if st.format == "parquet" else "read_csv_auto"
     return f"SELECT * FROM {reader}({quote_literal(st.location or '')})"
@@ -187,19 +191,6 @@ def _require_files(st: SourceTable) -> None:
             table=f"{st.source}.{st.name}",
             hint=f"create the file or fix 'external_location' of source {st.source!r} "
             "(relative paths start at the project folder)",
-        )
-
-
-def _require_spark_cache(st: SourceTable) -> None:
-    """A Spark source is read in DuckDB through its cached sample; it must be there."""
-    location = st.location or ""
-    if not Path(location).is_file():
-        raise SourceUnavailable(
-            f"source {st.source}.{st.name}: the sample of Spark table "
-            f"{st.schema or 'default'}.{st.identifier or st.name} is not cached: {location}",
-            path=location,
-            table=f"{st.source}.{st.name}",
-            hint="run `shive profile`: it caches a sample of Spark sources in .shive-samples/",
         )
 
 

@@ -43,7 +43,7 @@ import pyarrow.parquet as pq
 from ..atomic import atomic_path
 from ..errors import ProfileError, ProjectError
 from ..project.model import Manifest, SourceTable, Table
-from ..project.sources import source_relation
+from ..project.sources import SAMPLES_DIR, source_relation
 from ..targets.base import PLAIN_NAME
 from .runtime import require_pyspark, sql_frame
 from .sample import (
@@ -65,8 +65,6 @@ log = logging.getLogger(__name__)
 SPARK_FORMAT = "spark"
 #: sampled rows kept per root source table unless told otherwise
 DEFAULT_SAMPLE_ROWS = 100_000
-#: the private folder of the project holding the Spark samples (never under target/)
-SAMPLES_DIR = ".shive-samples"
 _PRIVATE = 0o700
 
 
@@ -214,7 +212,7 @@ def refresh_spark_samples(manifest: Manifest, spark: SparkSession | None = None)
     if not keys:
         return []
     if spark is None:
-        from ..project.spark_sources import spark_session_for
+        from .session import spark_session_for
 
         spark = spark_session_for(manifest)
     before = {k: _sidecar(manifest.sources[k]) for k in keys}

@@ -25,10 +25,10 @@ from ..generate.hierarchy import DEPTH
 from ..generate.keys import learn_key_spec
 from ..generate.linkage import ChildCountModel
 from ..generate.secondary import SecondaryLinkModel
+from ..privacy.policy import privacy_min_count
 from ..profiling.relations import parent_relation_sql, training_relation_sql
 from ..profiling.sql import any_null, col, keys_equal
 from ..project.model import ForeignKey, Manifest, Table
-from ..project.pii_scan import privacy_min_count
 from ..quoting import quote_identifier
 from .hierarchy import fit_hierarchy
 from .plan import TablePlan, foreign_key

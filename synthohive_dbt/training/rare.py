@@ -20,9 +20,9 @@ import pandas as pd
 from ..errors import TrainingError
 from ..generate.fixed import FixedValues
 from ..generate.hierarchy import DEPTH
+from ..privacy.policy import privacy_min_count
 from ..privacy.standins import can_stand_in, rare_rows_as_standins, standins
 from ..project.model import Manifest, Table
-from ..project.pii_scan import privacy_min_count
 from ..project.sources import model_relation
 from ..quoting import quote_identifier
 from ..synth.settings import SynthSettings

@@ -32,9 +32,9 @@ from ..errors import ShiveError
 from ..generate.constraints import accepted_values, check_bounds
 from ..generate.fixed import FixedValues
 from ..generate.hierarchy import DEPTH
+from ..privacy.policy import privacy_min_count
 from ..profiling.relations import training_relation_sql
 from ..project.model import Manifest, Table
-from ..project.pii_scan import privacy_min_count
 from ..table_loop import run_tables
 from .artifacts import ARTIFACT_FORMAT_VERSION, TableArtifacts
 from .fingerprint import data_fingerprint, digest, table_inputs

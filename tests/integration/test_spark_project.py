@@ -21,8 +21,8 @@ import pytest
 
 from synthohive_dbt.errors import ProfileError, ProjectError
 from synthohive_dbt.pipeline.build import train_step
+from synthohive_dbt.pipeline.profile_step import profile_tables
 from synthohive_dbt.project import load_project, open_real_connection
-from synthohive_dbt.project.profile_step import profile_tables
 from synthohive_dbt.spark.sample import read_sample_info
 from synthohive_dbt.training.artifacts import TableArtifacts
 

@@ -10,9 +10,9 @@ import pytest
 from click.testing import CliRunner
 
 from synthohive_dbt.cli import cli
+from synthohive_dbt.pipeline.pii_scan import scan_undeclared_pii
+from synthohive_dbt.pipeline.profile_step import merge_pii_findings
 from synthohive_dbt.project import load_project
-from synthohive_dbt.project.pii_scan import scan_undeclared_pii
-from synthohive_dbt.project.profile_step import merge_pii_findings
 from synthohive_dbt.project.sources import open_real_connection
 
 ROWS = 60

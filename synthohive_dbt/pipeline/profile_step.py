@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Callable, Mapping
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -26,7 +27,9 @@ from typing import TYPE_CHECKING, Any
 from ..errors import ShiveError
 from ..faults import fault_point
 from ..log import RunReport, event
-from .model import Manifest
+from ..project.formats import resident_profilers
+from ..project.model import Manifest
+from ..project.sources import open_real_connection
 from .pii_scan import (
     detection_enabled,
     finding_record,
@@ -34,8 +37,6 @@ from .pii_scan import (
     protect_undeclared,
     scan_undeclared_pii,
 )
-from .sources import open_real_connection
-from .spark_sources import has_spark_sources, spark_session_for
 
 if TYPE_CHECKING:
     from ..log import Step
@@ -72,7 +73,7 @@ def profile_tables(
     detect = detection_enabled(manifest)
     findings: list[PiiFinding] = []
     scanned: list[str] = []
-    spark, resident = _spark_sources(manifest)
+    resident = resident_profilers(manifest)  # before the DuckDB views read their samples
     with open_real_connection(manifest) as con:
         for index, name in enumerate(tables, 1):
             with report.step(index, name, f"profiling {name}", f"profiled {name}") as step:
@@ -80,7 +81,7 @@ def profile_tables(
                     findings += _scan_table(manifest, con, name, step)
                     scanned.append(name)
                 if name in resident:
-                    part = _spark_part(manifest, spark, name, merged)
+                    part = _resident_part(manifest, resident[name].profile, name, merged)
                 else:
                     part = profile_project(manifest, con, tables=[name], progress=False)
                 merged = merge_profiles(merged, part, manifest.order)
@@ -95,27 +96,18 @@ def profile_tables(
     return report.summary() if own_report else report.exit_code
 
 
-def _spark_sources(manifest: Manifest) -> tuple[Any, set[str]]:
-    """With Spark sources: the session, after caching their samples (which the DuckDB
-    views read), and the Spark-resident models, profiled on Spark over all their rows."""
-    if not has_spark_sources(manifest):
-        return None, set()
-    from ..spark import cache_spark_sources, spark_resident_tables
-
-    spark = spark_session_for(manifest)
-    cache_spark_sources(manifest, spark, seed=manifest.seed)
-    return spark, set(spark_resident_tables(manifest))
-
-
-def _spark_part(
-    manifest: Manifest, spark: Any, name: str, merged: dict[str, Any] | None
+def _resident_part(
+    manifest: Manifest,
+    profile: Callable[[str, Mapping[str, Any]], dict[str, Any]],
+    name: str,
+    merged: dict[str, Any] | None,
 ) -> dict[str, Any]:
-    """The profile document of one Spark-resident model, shaped as profile_project's."""
+    """The profile document of one model a plug-in profiles where its data lives (e.g.
+    on Spark, over the whole table), shaped as profile_project's."""
     from ..profiling import PROFILE_FORMAT_VERSION
-    from ..spark import profile_spark_tables
 
     known = (merged or {}).get("tables", {})
-    entries = profile_spark_tables(manifest, spark, tables=[name], known=known)
+    entries = profile(name, known)
     return {
         "format_version": PROFILE_FORMAT_VERSION,
         "generated_at": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),

@@ -29,12 +29,13 @@ import duckdb
 
 from ..errors import PrivacyError, ProfileError
 from ..log import event
+from ..privacy.policy import detection_enabled, privacy_min_count, undeclared_policy
+from ..project.sources import model_relation
 from ..quoting import quote_identifier
-from .sources import model_relation
 
 if TYPE_CHECKING:
     from ..privacy import PiiFinding
-    from .model import Manifest, PiiConfig, Table
+    from ..project.model import Manifest, PiiConfig, Table
 
 log = logging.getLogger(__name__)
 
@@ -43,30 +44,6 @@ SAMPLE_ROWS = 1000
 #: fields of a finding written to profile.json (``pii_findings``); none holds a value
 FINDING_FIELDS = ("table", "column", "kind", "confidence", "reason", "suggestion",
                   "match_share", "sampled", "action")  # fmt: skip
-
-
-def detection_enabled(manifest: Manifest) -> bool:
-    """False when ``shive_project.yml`` says ``privacy: {detect: false}``."""
-    privacy = (manifest.settings or {}).get("privacy")
-    if isinstance(privacy, dict):
-        return privacy.get("detect", True) is not False
-    return True
-
-
-def undeclared_policy(manifest: Manifest) -> str:
-    """``privacy.undeclared`` of the project: protect (the default), error or warn."""
-    privacy = (manifest.settings or {}).get("privacy")
-    policy = privacy.get("undeclared") if isinstance(privacy, dict) else None
-    return str(policy or "protect")
-
-
-def privacy_min_count(manifest: Manifest) -> int:
-    """``privacy.min_count``: categories seen fewer times are rare (never copied verbatim)."""
-    from ..privacy.standins import DEFAULT_MIN_COUNT
-
-    privacy = (manifest.settings or {}).get("privacy")
-    value = privacy.get("min_count") if isinstance(privacy, dict) else None
-    return int(value) if value is not None else DEFAULT_MIN_COUNT
 
 
 def user_declared(table: Table) -> dict[str, PiiConfig]:

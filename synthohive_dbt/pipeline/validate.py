@@ -13,6 +13,8 @@ import logging
 from typing import TYPE_CHECKING, Any
 
 from ..log import event
+from ..project.formats import refresh_sources
+from ..project.sources import open_real_connection
 from .pii_scan import (
     detection_enabled,
     log_pii_summary,
@@ -20,13 +22,12 @@ from .pii_scan import (
     protect_undeclared,
     scan_undeclared_pii,
 )
-from .sources import open_real_connection
 
 if TYPE_CHECKING:
     import duckdb
 
     from ..privacy import PiiFinding
-    from .model import Manifest
+    from ..project.model import Manifest
 
 log = logging.getLogger(__name__)
 
@@ -91,9 +92,7 @@ def validate_project(manifest: Manifest) -> list[PiiFinding]:
     (the default) the manifest's flagged columns are protected from here on, with
     ``error`` a finding is a :class:`~synthohive_dbt.errors.PrivacyError`.
     """
-    from ..spark.sources import refresh_spark_samples
-
-    refresh_spark_samples(manifest)  # Spark sources: the rows checked are their samples
+    refresh_sources(manifest)  # plug-in sources (Spark): the rows checked are their samples
     with open_real_connection(manifest) as con:
         check_real_keys(manifest, con)
         findings = check_undeclared_pii(manifest, con)

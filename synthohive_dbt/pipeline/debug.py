@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import platform
+import re
 from collections.abc import Callable
 from importlib import metadata
 from pathlib import Path
@@ -15,8 +16,8 @@ from typing import Any
 
 from ..errors import ShiveError
 from ..log import event
-from .files import read_project_config
-from .profiles import create_target_adapter, resolve_target
+from ..project.files import read_project_config
+from ..project.profiles import create_target_adapter, resolve_target
 
 #: distributions whose versions ``shive debug`` reports
 VERSIONS = (
@@ -28,14 +29,34 @@ VERSIONS = (
     "pandas",
     "pydantic",
     "click",
-    "pyspark",
 )
+#: extras that are for working on shive, not for using it
+_DEVELOPER_EXTRAS = ("dev", "bench")
+
+
+def extra_distributions() -> tuple[str, ...]:
+    """The distributions of shive's user-facing extras (e.g. a plug-in's engine), read
+    from the package metadata: ``shive debug`` reports them whether installed or not."""
+    try:
+        requires = metadata.requires("synthohive_dbt") or []
+    except metadata.PackageNotFoundError:
+        return ()
+    found: list[str] = []
+    for requirement in requires:
+        spec, _, marker = requirement.partition(";")
+        extra = re.search(r"extra\s*==\s*['\"]([^'\"]+)['\"]", marker)
+        if extra is None or extra.group(1) in _DEVELOPER_EXTRAS:
+            continue
+        name = re.match(r"[A-Za-z0-9._-]+", spec.strip())
+        if name and name.group(0) not in found:
+            found.append(name.group(0))
+    return tuple(found)
 
 
 def package_versions() -> dict[str, str]:
     """Installed versions of shive's main dependencies ("not installed" when absent)."""
     found = {"python": platform.python_version()}
-    for name in VERSIONS:
+    for name in (*VERSIONS, *extra_distributions()):
         try:
             found[name] = metadata.version(name)
         except metadata.PackageNotFoundError:

@@ -15,8 +15,9 @@ from pathlib import Path
 
 from ..errors import ProjectError
 from ..locking import PROJECT_LOCK_FILE, exclusive
-from .files import read_project_config, require_plain_name
-from .settings import ProjectConfig
+from ..project.files import read_project_config, require_plain_name
+from ..project.settings import ProjectConfig
+from ..project.sources import SAMPLES_DIR
 
 log = logging.getLogger(__name__)
 
@@ -95,8 +96,6 @@ def clean_project(project_dir: str | Path) -> list[Path]:
 
 
 def _clean(root: Path, config: ProjectConfig, path: Path) -> list[Path]:
-    from ..spark.sources import SAMPLES_DIR  # pyspark is not imported by this
-
     removed: list[Path] = []
     for entry in [*(config.clean_targets or [config.target_path]), SAMPLES_DIR]:
         candidate = root / entry

@@ -4,6 +4,8 @@ A ``format: spark`` source is read by the Spark session of a spark output of
 profiles.yml: the one its ``config: {spark_target: <output>}`` names, else the selected
 target when it is a spark target. pyspark is imported only when a Spark source exists
 (through :mod:`synthohive_dbt.targets.spark` and :mod:`synthohive_dbt.spark`).
+The project stage reaches this through the source format the plug-in registers
+(:class:`.sources.SparkSourceFormat`).
 """
 
 from __future__ import annotations
@@ -14,8 +16,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..errors import ProjectError
-from .model import Manifest, SourceTable
-from .profiles import ResolvedTarget, resolve_target, target_for_manifest
+from ..project.model import Manifest, SourceTable
+from ..project.profiles import ResolvedTarget, resolve_target, target_for_manifest
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
@@ -102,7 +104,7 @@ def ensure_schema_cache(
     missing = [st for st in spark if not Path(st.location or "").is_file()]
     if not missing:
         return
-    from ..spark.sources import cache_spark_schemas
+    from .sources import cache_spark_schemas
 
     session = spark_session(project_dir, selected, spark_target)
     written = cache_spark_schemas(session, missing)
