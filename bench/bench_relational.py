@@ -186,7 +186,8 @@ def full(seed: int, sample: float | None) -> Dataset:
     notes = []
     for column, parent in (("dest", airports["faa"]), ("tailnum", planes["tailnum"])):
         orphan = flights[column].notna() & ~flights[column].isin(parent)
-        notes.append(f"{column}: {int(orphan.sum()):,} values with no parent row set to null "
+        notes.append(f"{column}: {int(orphan.sum()):,} of all {len(flights):,} flights have a "
+                     f"value with no parent row, set to null "
                      f"({int(flights[column].isna().sum()):,} null already)")
         flights[column] = flights[column].where(~orphan, None)
     child = _sample(flights, _cap(sample, len(flights)), seed)
