@@ -152,10 +152,10 @@ def run_spark(root: Path, master: str, customers: int, repeat: int) -> dict[str,
 def spark_worker(root: Path, master: str, customers: int, repeat: int) -> None:
     """(child process) warm up, then time the distributed generation of both tables."""
     from synthohive_dbt.project import load_project
+    from synthohive_dbt.spark.cluster import shared_local_session
+    from synthohive_dbt.spark.config import SparkTarget
     from synthohive_dbt.spark.distributed import run_distributed
-    from synthohive_dbt.targets.config import SparkTarget
     from synthohive_dbt.targets.spark import SparkAdapter
-    from synthohive_dbt.targets.spark_session import shared_local_session
     from synthohive_dbt.training.trainer import table_seed
 
     spark_root = root / f"spark-{master.replace('[', '').replace(']', '')}"

@@ -1,7 +1,7 @@
 """Benchmark: the cost of rare-value protection when a model is fitted.
 
 A near-unique code column (``MB-123456-X``) of ``--rows`` rows: how long
-:func:`~synthohive_dbt.privacy.standins.standins` takes to make a pool of ``--pool``
+:func:`~synthohive_dbt.synth.standins.standins` takes to make a pool of ``--pool``
 stand-ins against every distinct real value, and how long ``CategoryModel.fit`` takes
 on the column with the protection on (``min_count`` 5) and off (1). Timings on a shared
 machine move with its load; the script prints the load average.
@@ -18,8 +18,8 @@ import time
 import numpy as np
 import pandas as pd
 
-from synthohive_dbt.privacy.standins import standins
 from synthohive_dbt.synth.discrete import CategoryModel
+from synthohive_dbt.synth.standins import standins
 
 
 def main() -> None:

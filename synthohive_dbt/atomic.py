@@ -12,11 +12,13 @@ rows: profiles, models, samples, the manifest) are the owner's alone (``0600``);
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import shutil
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 PRIVATE_MODE = 0o600
 SHARED_MODE = 0o644
@@ -51,6 +53,11 @@ def write_text_atomic(path: str | Path, text: str, *, private: bool = True) -> P
     with atomic_path(path, private=private) as temporary:
         temporary.write_text(text, encoding="utf-8")
     return path
+
+
+def write_json_atomic(path: str | Path, data: Any, *, private: bool = True) -> Path:
+    """Write ``data`` as indented JSON (non-JSON values as text) to ``path`` atomically."""
+    return write_text_atomic(path, json.dumps(data, indent=2, default=str) + "\n", private=private)
 
 
 def write_bytes_atomic(path: str | Path, data: bytes, *, private: bool = True) -> Path:

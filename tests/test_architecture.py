@@ -59,24 +59,6 @@ LAYERS: tuple[str, ...] = (
 #: modules outside spark/ that belong to the Spark plug-in
 SPARK_PLUGIN_MODULES = frozenset({f"{PACKAGE}.targets.spark"})
 
-#: edges another branch removes (issue 15, helper G: generate/training, synth/privacy
-#: standins, targets); each must still exist, so the list shrinks as they go
-PENDING: frozenset[tuple[str, str]] = frozenset(
-    {
-        ("synth", "privacy"),
-        ("targets", "project"),
-        ("training", "generate"),
-    }
-)
-#: modules outside the plug-in that still import pyspark (helper G's targets/ work)
-PENDING_SPARK_IMPORTS: frozenset[str] = frozenset(
-    {
-        f"{PACKAGE}.targets.spark_arrow",
-        f"{PACKAGE}.targets.spark_session",
-    }
-)
-
-
 def _module_name(path: Path) -> str:
     parts = list(path.relative_to(ROOT.parent).with_suffix("").parts)
     if parts[-1] == "__init__":
@@ -174,8 +156,7 @@ def test_every_package_has_a_layer():
 def test_no_cycle_between_packages():
     graph: dict[str, set[str]] = defaultdict(set)
     for source, target in EDGES:
-        if (source, target) not in PENDING:
-            graph[source].add(target)
+        graph[source].add(target)
     cycles: list[list[str]] = []
 
     def walk(node: str, trail: list[str]) -> None:
@@ -194,31 +175,18 @@ def test_no_cycle_between_packages():
 
 
 def test_each_package_imports_only_the_layers_below():
-    wrong = [edge for edge in EDGES if not _allowed(*edge) and edge not in PENDING]
+    wrong = [edge for edge in EDGES if not _allowed(*edge)]
     assert not wrong, "imports the layering forbids (docs/architecture.md):\n" + _show(wrong)
-
-
-def test_pending_edges_still_exist():
-    """An edge listed in PENDING that is gone: take it off the list."""
-    gone = sorted(edge for edge in PENDING if edge not in EDGES)
-    assert not gone, f"no longer imported; remove from PENDING: {gone}"
 
 
 @pytest.mark.parametrize("banned", ["pyspark", f"{PACKAGE}.spark"])
 def test_spark_is_imported_only_inside_the_plugin(banned: str):
     outside = []
-    pending = set()
     for path in sorted(ROOT.rglob("*.py")):
         module = _module_name(path)
         if _package(module) == "spark":
             continue
         for target, line in _imports(path):
             if target == banned or target.startswith(banned + "."):
-                if module in PENDING_SPARK_IMPORTS:
-                    pending.add(module)
-                else:
-                    outside.append(f"{path.relative_to(ROOT.parent)}:{line} imports {target}")
+                outside.append(f"{path.relative_to(ROOT.parent)}:{line} imports {target}")
     assert not outside, "\n".join(outside)
-    if banned == "pyspark":
-        gone = sorted(PENDING_SPARK_IMPORTS - pending)
-        assert not gone, f"no longer import pyspark; remove from PENDING_SPARK_IMPORTS: {gone}"

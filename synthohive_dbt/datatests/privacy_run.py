@@ -250,7 +250,7 @@ def synthetic_sample(
     source = sqlgen.relation(table)
     source.set("sample", exp.TableSample(
         method=exp.var("RESERVOIR"), size=exp.Literal.number(int(rows)),
-        seed=exp.Literal.number(int(seed)) if adapter.dialect == "duckdb" else None,
+        seed=exp.Literal.number(int(seed)) if adapter.SUPPORTS_SEEDED_SAMPLE else None,
     ))  # fmt: skip
     query = exp.select(*(sqlgen.column(n) for n in names)).from_(source)
     return _to_frame(adapter.query(render(sqlgen.to_canonical_sql(query), adapter))), total

@@ -19,8 +19,8 @@ import numpy as np
 import pandas as pd
 
 from ..errors import GenerationError
-from .binning import bin_ids, n_bins
-from .secondary import SecondaryLinkModel
+from ..relations.binning import bin_ids, n_bins
+from ..relations.secondary import SecondaryLinkModel
 
 #: refills of an exhausted bin before giving up (only reachable with empty degrees)
 _MAX_REFILLS = 1000

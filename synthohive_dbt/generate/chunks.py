@@ -25,14 +25,14 @@ import pandas as pd
 import pyarrow as pa
 
 from ..errors import ConstraintViolation
+from ..relations.constraints import row_predicate
+from ..relations.frames import ChunkCaster
+from ..relations.keys import KeySequence, KeySpec, within_group_sequence
 from ..synth import ClipTally
 from ..targets.base import TargetAdapter
 from ..training.plan import foreign_key
 from .assignment import SecondaryAssigner
-from .constraints import row_predicate
-from .frames import ChunkCaster
 from .hierarchy import hierarchy_chunks
-from .keys import KeySequence, KeySpec, within_group_sequence
 from .parents import KeyTable, count_rows, load_keys, require_table, stream_parent
 from .trained import TrainedTable
 

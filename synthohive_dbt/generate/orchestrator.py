@@ -33,12 +33,13 @@ from ..errors import GenerationError, ShiveError
 from ..faults import fault_point
 from ..project.hierarchies import parent_sized, root_table
 from ..project.model import Manifest, Table
+from ..relations.copying import copy_batches, snapshot_batches
+from ..relations.frames import ChunkCaster
 from ..table_loop import failed_names, run_tables
 from ..training.artifacts import TableArtifacts
 from .chunks import TableStream
 from .constraints import verify_table
-from .copying import copy_batches, snapshot_batches
-from .frames import ChunkCaster
+from .distributed import distributed_generator
 from .trained import TrainedTable, load_trained
 
 if TYPE_CHECKING:
@@ -196,10 +197,11 @@ def _generate_learned(
 ) -> TableGenResult:
     """Write a learned table: distributed by the target when it can, else streamed here."""
     table, rows = trained.table, _root_rows(trained, options)
-    if adapter.SUPPORTS_DISTRIBUTED_GENERATION:
+    generator = distributed_generator(adapter)
+    if generator is not None:
         # the target runs the same TableStream in parallel partitions itself, or
         # returns None when it cannot here (it logs why): then the local path runs
-        written = adapter.generate_table(manifest, table, rows=rows, seed=seed, chunk_size=chunk)
+        written = generator(adapter, manifest, table, rows=rows, seed=seed, chunk_size=chunk)
         if written is not None:
             return TableGenResult(table.name, "generated", rows=written)
     stream = TableStream(trained, adapter, rows=rows, chunk_size=chunk, seed=seed)

@@ -17,8 +17,8 @@ import pandas as pd
 import pyarrow as pa
 
 from ..errors import GenerationError
+from ..relations.frames import arrow_to_frame
 from ..targets.base import TargetAdapter
-from .frames import arrow_to_frame
 
 
 def require_table(adapter: TargetAdapter, parent: str, child: str) -> None:

@@ -10,12 +10,12 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from ..errors import ArtifactError, PrivacyError
+from ..relations.fixed import FixedValues
+from ..relations.hierarchy import HierarchyModel
+from ..relations.linkage import ChildCountModel
+from ..relations.secondary import SecondaryLinkModel
 from ..training.artifacts import TableArtifacts
 from ..training.plan import TablePlan
-from .fixed import FixedValues
-from .hierarchy import HierarchyModel
-from .linkage import ChildCountModel
-from .secondary import SecondaryLinkModel
 
 if TYPE_CHECKING:
     from ..privacy import PiiPlan

@@ -25,7 +25,7 @@ def undeclared_policy(manifest: Manifest) -> str:
 
 def privacy_min_count(manifest: Manifest) -> int:
     """``privacy.min_count``: categories seen fewer times are rare (never copied verbatim)."""
-    from ..privacy.standins import DEFAULT_MIN_COUNT
+    from ..synth.standins import DEFAULT_MIN_COUNT
 
     privacy = (manifest.settings or {}).get("privacy")
     value = privacy.get("min_count") if isinstance(privacy, dict) else None

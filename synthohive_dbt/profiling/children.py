@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from ..project.model import ForeignKey, Manifest
 from .findings import KeyFinding
 from .relations import parent_relation_sql, training_relation_sql
-from .sql import all_not_null, col, fetch_all, keys_equal
+from .sql import DUCKDB, KeyPredicates, fetch_all
 
 if TYPE_CHECKING:
     from duckdb import DuckDBPyConnection
@@ -37,17 +37,26 @@ def child_count_distribution(
     findings = list(findings) if findings is not None else None
     children = training_relation_sql(manifest, child, findings=findings)
     parents = parent_relation_sql(manifest, child, fk, findings=findings)
-    keys = ", ".join(col("_c", c) for c in fk.columns)
-    sql = (
-        f"WITH _kids AS (SELECT {keys}, count(*) AS _n FROM ({children}) AS _c "
-        f"WHERE {all_not_null('_c', fk.columns)} GROUP BY {keys}) "
-        f"SELECT coalesce(_k._n, 0) AS _children, count(*) AS _parents "
-        f"FROM {parents} AS _p LEFT JOIN _kids AS _k "
-        f"ON {keys_equal('_p', fk.parent_columns, '_k', fk.columns)} "
-        f"GROUP BY _children ORDER BY _children"
-    )
+    sql = child_counts_sql(f"({children})", parents, fk)
     rows = fetch_all(con, sql, table=child, what=f"count children per parent for {fk.name}")
     return summarize_histogram({int(k): int(n) for k, n in rows})
+
+
+def child_counts_sql(
+    children: str, parents: str, fk: ForeignKey, sql: KeyPredicates = DUCKDB
+) -> str:
+    """The query of the children-per-parent histogram of ``fk`` (``_children``,
+    ``_parents`` rows), over two relations of ``sql``'s dialect (DuckDB, or Spark's
+    builders from ``spark/sql.py``); parents without children count as zero."""
+    keys = ", ".join(sql.col("_c", c) for c in fk.columns)
+    return (
+        f"WITH _kids AS (SELECT {keys}, count(*) AS _n FROM {children} AS _c "
+        f"WHERE {sql.all_not_null('_c', fk.columns)} GROUP BY {keys}) "
+        f"SELECT coalesce(_k._n, 0) AS _children, count(*) AS _parents "
+        f"FROM {parents} AS _p LEFT JOIN _kids AS _k "
+        f"ON {sql.keys_equal('_p', fk.parent_columns, '_k', fk.columns)} "
+        f"GROUP BY coalesce(_k._n, 0) ORDER BY _children"
+    )
 
 
 def summarize_histogram(histogram: dict[int, int]) -> dict[str, Any]:

@@ -13,9 +13,9 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
 from ..errors import ProfileError, did_you_mean
-from ..privacy.standins import DEFAULT_MIN_COUNT
 from ..project.model import ColumnKind, Manifest, Table
 from ..quoting import quote_identifier
+from ..synth.standins import DEFAULT_MIN_COUNT
 from .correlations import MAX_CORRELATION_COLUMNS
 from .frequencies import exact_frequencies, heavy_hitters
 from .moments import compute_moments

@@ -20,6 +20,7 @@ import math
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+from ..privacy.declarations import key_columns, pii_columns
 from ..project.model import Table
 from ..quoting import quote_identifier
 from .sql import fetch_all
@@ -41,7 +42,7 @@ def correlation_columns(table: Table, specs: Sequence[ColumnSpec], limit: int) -
     Numeric columns (by kind and by DuckDB type) that are neither key columns (primary,
     foreign or unique key) nor declared PII with an action other than ``keep``.
     """
-    excluded = _key_columns(table) | _private_columns(table)
+    excluded = key_columns(table) | pii_columns(table)
     names = [
         s.name
         for s in specs
@@ -99,14 +100,3 @@ def _coefficient(value: Any) -> float | None:
     return min(1.0, max(-1.0, number))
 
 
-def _key_columns(table: Table) -> set[str]:
-    keys = set(table.primary_key)
-    for fk in table.foreign_keys:
-        keys.update(fk.columns)
-    for unique in table.unique_keys:
-        keys.update(unique)
-    return keys
-
-
-def _private_columns(table: Table) -> set[str]:
-    return {c.name for c in table.columns if c.pii is not None and c.pii.action != "keep"}

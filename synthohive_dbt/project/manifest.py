@@ -9,10 +9,9 @@ from __future__ import annotations
 import json
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
 
 from .. import __version__
-from ..atomic import write_text_atomic
+from ..atomic import write_json_atomic
 from ..errors import ProjectError
 from .model import Manifest
 
@@ -22,11 +21,6 @@ FORMAT_VERSION = 1
 
 def manifest_path(manifest: Manifest) -> Path:
     return manifest.target_dir / MANIFEST_FILE
-
-
-def write_json_atomic(path: Path, data: Any) -> Path:
-    """Write ``data`` as JSON to ``path`` so readers see the old file or the new one, never half."""
-    return write_text_atomic(path, json.dumps(data, indent=2, default=str) + "\n")
 
 
 def write_manifest(manifest: Manifest, path: Path | None = None) -> Path:

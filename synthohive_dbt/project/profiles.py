@@ -18,11 +18,10 @@ from pydantic import ValidationError
 
 from ..errors import ProjectError, TargetError, known_names_hint
 from ..targets.config import (
-    BUILTIN_TARGET_CONFIGS,
     DuckDBTarget,
-    GenericTarget,
     TargetConfig,
     parse_target_config,
+    target_config_model,
 )
 from .diagnostics import validation_error
 from .jinja import render_config
@@ -194,12 +193,7 @@ def _output(
     try:
         return parse_target_config(rendered)
     except ValidationError as exc:
-        kind = rendered.get("type")
-        model = (
-            BUILTIN_TARGET_CONFIGS.get(kind, GenericTarget)
-            if isinstance(kind, str)
-            else GenericTarget
-        )
+        model = target_config_model(rendered.get("type"))
         raise validation_error(
             exc,
             path=path,

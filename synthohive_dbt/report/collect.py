@@ -154,7 +154,7 @@ def _sample(adapter: TargetAdapter, table: str, names: list[str], rows: int, see
         exp.TableSample(
             method=exp.var("RESERVOIR"),
             size=exp.Literal.number(rows),
-            seed=exp.Literal.number(seed) if adapter.dialect == "duckdb" else None,
+            seed=exp.Literal.number(seed) if adapter.SUPPORTS_SEEDED_SAMPLE else None,
         ),
     )
     query = exp.select(*(sqlgen.column(n) for n in names)).from_(source)

@@ -33,10 +33,10 @@ import pyarrow as pa
 
 from .. import errors
 from ..errors import GenerationError, TargetError
-from ..generate.frames import ChunkCaster
 from ..generate.parents import require_table
 from ..generate.trained import TrainedTable, load_trained
 from ..project.model import Manifest, Table
+from ..relations.frames import ChunkCaster
 from ..training.plan import foreign_key
 from .connect import Shipping, choose_shipping, default_parallelism, is_connect, ship
 from .globalize import global_columns, globalize
@@ -276,7 +276,7 @@ def _run(
 ) -> int:
     from pyspark import StorageLevel
 
-    from ..targets.spark_arrow import spark_schema
+    from .arrow import spark_schema
 
     carrier, release = ship(spark, shipment, shipping.route)
     stage1 = inputs.mapInArrow(
@@ -333,7 +333,7 @@ def _executor_errors(table: str) -> Iterator[None]:
     again here with its own class, message and hint. Other Spark failures become a
     GenerationError.
     """
-    from ..targets.spark_session import spark_error_types
+    from .cluster import spark_error_types
 
     try:
         yield

@@ -3,7 +3,7 @@
 Stage 1 numbers rows within their part. Once every part's row count is known, each
 part's first global row number is fixed, and :func:`globalize` re-makes sequence keys
 and PII columns from global row numbers with the same
-:class:`~synthohive_dbt.generate.keys.KeySequence` and
+:class:`~synthohive_dbt.relations.keys.KeySequence` and
 :func:`~synthohive_dbt.privacy.fill_generated_pii` as a local run: keys are ``1..N``
 with no gap or repeat across parts, and fakes are what a local run gives those rows
 (unique fakes stay unique). UUID keys keep their per-part random values.
@@ -19,9 +19,9 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ..generate.frames import ChunkCaster
-from ..generate.keys import KeySequence, KeySpec
 from ..generate.trained import TrainedTable
+from ..relations.frames import ChunkCaster
+from ..relations.keys import KeySequence, KeySpec
 from .partition import PART, ROW, PartitionJob
 from .shipping import Shipment, load_shipped
 

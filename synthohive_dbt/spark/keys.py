@@ -15,11 +15,11 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from ..errors import ProfileError
-from ..profiling.children import summarize_histogram
+from ..profiling.children import child_counts_sql, summarize_histogram
 from ..profiling.relations import orphan_action
 from ..project.model import ForeignKey, Table
 from .runtime import collect
-from .sql import all_not_null, any_null, col, keys_equal, quote
+from .sql import SPARK, all_not_null, any_null, col, keys_equal, quote
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
@@ -226,15 +226,7 @@ def child_counts(
     spark: SparkSession, table: Table, children: str, fk: ForeignKey, parents: str
 ) -> dict[str, Any]:
     """Children per parent row for ``fk`` (parents without children count as zero)."""
-    keys = ", ".join(col("_c", c) for c in fk.columns)
-    sql = (
-        f"WITH _kids AS (SELECT {keys}, count(*) AS _n FROM {children} AS _c "
-        f"WHERE {all_not_null('_c', fk.columns)} GROUP BY {keys}) "
-        f"SELECT coalesce(_k._n, 0) AS _children, count(*) AS _parents "
-        f"FROM {parents} AS _p LEFT JOIN _kids AS _k "
-        f"ON {keys_equal('_p', fk.parent_columns, '_k', fk.columns)} "
-        f"GROUP BY coalesce(_k._n, 0) ORDER BY _children"
-    )
+    sql = child_counts_sql(children, parents, fk, SPARK)
     rows = collect(spark, sql, table=table.name, what=f"count children per parent for {fk.name}",
                    error=ProfileError)  # fmt: skip
     return summarize_histogram({int(k): int(n) for k, n in rows})

@@ -1,4 +1,5 @@
-"""The Spark plug-in: ``format: spark`` sources for the project stage.
+"""The Spark plug-in: ``format: spark`` sources, the ``type: spark`` target, and the
+generator that runs a learned table on the cluster.
 
 Registered by :func:`register` (the built-in plug-in of this package, also declared as
 the entry point ``spark`` of the group ``synthohive_dbt.plugins``). Registering imports
@@ -13,9 +14,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..errors import ProjectError, SourceUnavailable
+from ..generate.distributed import register_distributed_generator
 from ..project.formats import ResidentProfiler, SourceFormat, register_source_format
 from ..project.model import Manifest, SourceTable
 from ..quoting import quote_literal
+from ..targets.registry import register_target
+from .config import SparkTarget
 from .session import SPARK_TARGET_SETTING, ensure_schema_cache, spark_session_for
 from .sources import SPARK_FORMAT, refresh_spark_samples, spark_source_table
 
@@ -153,5 +157,23 @@ def _missing_sample(st: SourceTable, location: str) -> SourceUnavailable:
 
 
 def register() -> None:
-    """Register ``format: spark`` (called once by :func:`synthohive_dbt.plugins.load_plugins`)."""
+    """Register ``format: spark`` sources, the ``type: spark`` target and its generator
+    (called once by :func:`synthohive_dbt.plugins.load_plugins`)."""
+    target_type = SparkTarget.model_fields["type"].default
     register_source_format(SparkSourceFormat())
+    register_target(target_type, "synthohive_dbt.targets.spark:SparkAdapter", SparkTarget)
+    register_distributed_generator(target_type, generate_on_cluster)
+
+
+def generate_on_cluster(
+    adapter: Any, manifest: Manifest, table: Any, *, rows: int | None, seed: int, chunk_size: int
+) -> int | None:
+    """Generate ``table`` in parallel partitions on the target's cluster (docs/spark.md);
+    the rows written, or None when it cannot run there (Spark Connect with a model too
+    large for one plan): the orchestrator then generates locally and writes through
+    the adapter. The choice is logged."""
+    from .distributed import run_distributed
+
+    run = run_distributed(adapter, manifest, table, rows=rows, seed=seed,
+                          chunk_size=chunk_size, local_fallback=True)  # fmt: skip
+    return None if run is None else run.rows

@@ -13,7 +13,7 @@ import logging
 from typing import TYPE_CHECKING, Any
 
 from ..errors import ShiveError, TargetError
-from ..targets.spark_session import spark_error_types
+from .cluster import spark_error_types
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession

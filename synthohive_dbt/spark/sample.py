@@ -214,7 +214,7 @@ def _child_sample(
 
 def _parent_keys(spark: SparkSession, parent: ParentLink) -> DataFrame:
     """The parent sample's distinct keys, named like the child's key columns."""
-    from ..targets.spark_arrow import to_dataframe
+    from .arrow import to_dataframe
 
     try:
         keys = pq.read_table(parent.parent_cache, columns=list(parent.parent_columns))
@@ -235,7 +235,7 @@ def _parent_fraction(parent: ParentLink) -> float:
 def _write_parquet(frame: DataFrame, path: Path, relation: str) -> int:
     """Stream ``frame`` into ``path`` one Spark partition at a time; atomic replace."""
     from ..errors import TargetError
-    from ..targets.spark_arrow import partition_stream
+    from .arrow import partition_stream
 
     rows = 0
     writer: pq.ParquetWriter | None = None

@@ -8,7 +8,7 @@ gets a value drawn from a bounded pool of the bucketed values, by their frequenc
 
 A value seen fewer than ``min_count`` times is rare whatever the column's size, and it
 never enters the pool (nor the model file) as it is: the pool holds a generated
-stand-in of its shape instead (:mod:`synthohive_dbt.privacy.standins`), so a member code
+stand-in of its shape instead (:mod:`synthohive_dbt.synth.standins`), so a member code
 or a note seen once is never sampled back.
 """
 
@@ -22,8 +22,8 @@ import numpy as np
 import pandas as pd
 
 from ..errors import TrainingError
-from ..privacy.standins import can_stand_in, standins
 from .columns import decode_value, encode_value
+from .standins import can_stand_in, standins
 
 logger = logging.getLogger(__name__)
 

@@ -14,7 +14,7 @@ import re
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from pydantic import ValidationError
 
@@ -78,6 +78,9 @@ class TargetAdapter(ABC):
     SUPPORTS_DISTRIBUTED_GENERATION: ClassVar[bool] = False
     #: a view made by :meth:`create_view` outlives the adapter (else it is materialised)
     SUPPORTS_PERSISTENT_VIEWS: ClassVar[bool] = True
+    #: ``TABLESAMPLE ... REPEATABLE (seed)`` gives the same sample each time (the report's
+    #: and the privacy tests' samples of large tables)
+    SUPPORTS_SEEDED_SAMPLE: ClassVar[bool] = False
     #: the pydantic model of this target's settings; a config of another class (e.g. the
     #: GenericTarget a third-party ``type`` is parsed into) is re-validated with it
     config_class: ClassVar[type[TargetConfig] | None] = None
@@ -254,15 +257,6 @@ class TargetAdapter(ABC):
     @abstractmethod
     def relation(self, name: str) -> str:
         """The fully qualified, quoted relation of table ``name`` in SQL."""
-
-    def generate_table(self, manifest: Any, table: Any, *, rows: int | None, seed: int,
-                       chunk_size: int) -> int:  # fmt: skip
-        """Generate ``table`` on the target itself (``SUPPORTS_DISTRIBUTED_GENERATION``).
-
-        Returns the rows written. Targets that cannot generate raise a TargetError; the
-        orchestrator only calls this when the capability flag is set.
-        """
-        raise TargetError(f"the {self.type} target cannot generate tables itself")
 
     def describe(self) -> str:
         """A one-line description for logs and ``shive debug``."""

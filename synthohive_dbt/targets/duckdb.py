@@ -55,11 +55,8 @@ class DuckDBAdapter(TargetAdapter):
 
     type: ClassVar[str] = "duckdb"
     dialect: ClassVar[str] = "duckdb"
-    SUPPORTS_ATOMIC_WRITE: ClassVar[bool] = True
+    SUPPORTS_SEEDED_SAMPLE: ClassVar[bool] = True
     SUPPORTS_ATOMIC_RUN: ClassVar[bool] = True
-    SUPPORTS_STORE_FAILURES: ClassVar[bool] = True
-    SUPPORTS_DISTRIBUTED_GENERATION: ClassVar[bool] = False
-    SUPPORTS_PERSISTENT_VIEWS: ClassVar[bool] = True
 
     config_class: ClassVar[type[TargetConfig]] = DuckDBTarget
     config: DuckDBTarget

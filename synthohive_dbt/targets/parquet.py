@@ -37,10 +37,9 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from .. import locking
-from ..atomic import atomic_path
+from ..atomic import atomic_path, write_json_atomic
 from ..errors import TargetError
 from ..faults import fault_point
-from ..project.manifest import write_json_atomic
 from ..quoting import quote_literal
 from .base import PLAIN_NAME, TargetAdapter, validate_identifier
 from .batches import conform_batches, rebatch
@@ -67,10 +66,8 @@ class ParquetAdapter(TargetAdapter):
 
     type: ClassVar[str] = "parquet"
     dialect: ClassVar[str] = "duckdb"
-    SUPPORTS_ATOMIC_WRITE: ClassVar[bool] = True
+    SUPPORTS_SEEDED_SAMPLE: ClassVar[bool] = True
     SUPPORTS_ATOMIC_RUN: ClassVar[bool] = True
-    SUPPORTS_STORE_FAILURES: ClassVar[bool] = True
-    SUPPORTS_DISTRIBUTED_GENERATION: ClassVar[bool] = False
     #: a view lives only in this adapter's in-memory DuckDB; derived models become files
     SUPPORTS_PERSISTENT_VIEWS: ClassVar[bool] = False
 

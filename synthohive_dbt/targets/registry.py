@@ -1,9 +1,11 @@
-"""Which adapter class serves which ``type:``, built-ins first, then entry points.
+"""Which adapter class serves which ``type:``: built-ins, plug-ins, then entry points.
 
-Built-in adapters are imported lazily so that choosing ``type: duckdb`` never imports
-pyspark. Third-party adapters register with the entry-point group
-``synthohive_dbt.targets``, the name being the ``type`` and the value the adapter
-class, e.g. ``mytarget = my_pkg.adapter:MyTarget``.
+Adapters are imported lazily, on first use. A plug-in (``synthohive_dbt.plugins``)
+registers its target with :func:`register_target`: the adapter as ``"module:Class"``
+and the settings model, so its outputs are validated when profiles.yml is read (the
+Spark plug-in registers ``spark``). Third-party adapters can also register with the
+entry-point group ``synthohive_dbt.targets``, the name being the ``type`` and the value
+the adapter class, e.g. ``mytarget = my_pkg.adapter:MyTarget``.
 """
 
 from __future__ import annotations
@@ -14,6 +16,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..errors import TargetError, did_you_mean
+from ..plugins import load_plugins
+from .config import TARGET_CONFIGS
 
 if TYPE_CHECKING:
     from .base import TargetAdapter
@@ -21,12 +25,18 @@ if TYPE_CHECKING:
 
 ENTRY_POINT_GROUP = "synthohive_dbt.targets"
 
-#: type -> "module:Class", imported on first use
-BUILTIN_ADAPTERS: dict[str, str] = {
+#: type -> "module:Class", imported on first use: the built-ins and what plug-ins register
+ADAPTERS: dict[str, str] = {
     "duckdb": "synthohive_dbt.targets.duckdb:DuckDBAdapter",
     "parquet": "synthohive_dbt.targets.parquet:ParquetAdapter",
-    "spark": "synthohive_dbt.targets.spark:SparkAdapter",
 }
+
+
+def register_target(type_name: str, adapter: str, config: type[TargetConfig]) -> None:
+    """Serve ``type: type_name`` with ``adapter`` (``"module:Class"``, imported on first
+    use), its outputs validated by ``config`` (called from a plug-in's ``register()``)."""
+    ADAPTERS[type_name] = adapter
+    TARGET_CONFIGS[type_name] = config
 
 
 def _load(spec: str) -> type[TargetAdapter]:
@@ -56,15 +66,18 @@ def _load_entry_point(ep: EntryPoint) -> type[TargetAdapter]:
 
 def available_types() -> list[str]:
     """Every ``type:`` that has an adapter: the built-ins and installed entry points."""
-    names = set(BUILTIN_ADAPTERS)
+    load_plugins()
+    names = set(ADAPTERS)
     names.update(ep.name for ep in entry_points(group=ENTRY_POINT_GROUP))
     return sorted(names)
 
 
 def adapter_class(type_name: str) -> type[TargetAdapter]:
     """The adapter class for ``type_name``; an unknown type lists the known ones."""
-    if type_name in BUILTIN_ADAPTERS:
-        return _load(BUILTIN_ADAPTERS[type_name])
+    if type_name not in ADAPTERS:
+        load_plugins()
+    if type_name in ADAPTERS:
+        return _load(ADAPTERS[type_name])
     for ep in entry_points(group=ENTRY_POINT_GROUP):
         if ep.name == type_name:
             return _load_entry_point(ep)

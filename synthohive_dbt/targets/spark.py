@@ -20,7 +20,7 @@ With ``location:`` set, each write goes to a fresh folder
 after the swap: overwriting ``<location>/<table>`` in place would destroy the
 previous data before the new data is complete.
 
-pyspark is imported lazily (see :mod:`.spark_session`).
+pyspark is imported lazily (see :mod:`synthohive_dbt.spark.cluster`).
 """
 
 from __future__ import annotations
@@ -29,30 +29,30 @@ import logging
 import uuid
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 import pyarrow as pa
 
 from ..errors import TargetError, known_names_hint
 from ..faults import fault_point
-from .base import TargetAdapter, validate_identifier
-from .batches import TEMP_PREFIX, conform_batches, rebatch, temp_name
-from .config import SparkTarget
-from .generation import (
-    HIDDEN_PREFIX,
-    Generation,
-    TableGeneration,
-    parse_stage_name,
-    stage_name,
-)
-from .spark_arrow import arrow_chunks, partition_stream, to_arrow, to_dataframe
-from .spark_session import (
+from ..spark.arrow import arrow_chunks, partition_stream, to_arrow, to_dataframe
+from ..spark.cluster import (
     build_session,
     import_pyspark,
     resolve_location,
     session_running,
     spark_error_types,
     spark_errors,
+)
+from ..spark.config import SparkTarget
+from .base import TargetAdapter, validate_identifier
+from .batches import TEMP_PREFIX, conform_batches, rebatch, temp_name
+from .generation import (
+    HIDDEN_PREFIX,
+    Generation,
+    TableGeneration,
+    parse_stage_name,
+    stage_name,
 )
 
 if TYPE_CHECKING:
@@ -77,7 +77,7 @@ class SparkAdapter(TargetAdapter):
     #: staged, then renamed one by one; a kill during the renames is rolled forward
     SUPPORTS_ATOMIC_RUN: ClassVar[bool] = True
     SUPPORTS_STORE_FAILURES: ClassVar[bool] = True
-    #: learned tables are generated on the executors (generate_table; see docs/spark.md)
+    #: learned tables are generated on the executors (the plug-in's generator; docs/spark.md)
     SUPPORTS_DISTRIBUTED_GENERATION: ClassVar[bool] = True
     #: views persist in a Hive metastore (with hive_support: false, for the session only)
     SUPPORTS_PERSISTENT_VIEWS: ClassVar[bool] = True
@@ -126,18 +126,6 @@ class SparkAdapter(TargetAdapter):
         if self._session is None or not self._database_ready:
             self.connect()
         return self._session  # type: ignore[return-value]
-
-    def generate_table(self, manifest: Any, table: Any, *, rows: int | None, seed: int,
-                       chunk_size: int) -> int | None:  # fmt: skip
-        """Generate ``table`` in parallel partitions on the cluster (see docs/spark.md);
-        the rows written, or None when it cannot run there (Spark Connect with a model
-        too large for one plan): the caller then generates locally and writes through
-        :meth:`write_table`. The choice is logged."""
-        from ..spark.distributed import run_distributed
-
-        run = run_distributed(self, manifest, table, rows=rows, seed=seed,
-                              chunk_size=chunk_size, local_fallback=True)  # fmt: skip
-        return None if run is None else run.rows
 
     def describe(self) -> str:
         where = self.config.connect_url if self.config.method == "connect" else self.config.master

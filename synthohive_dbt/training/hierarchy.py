@@ -27,14 +27,14 @@ import numpy as np
 
 from ..duckdb_arrow import query_arrow
 from ..errors import TrainingError
-from ..generate.frames import arrow_to_frame
-from ..generate.hierarchy import DEPTH, HierarchyModel, ParentRule
-from ..generate.linkage import CountDistribution
-from ..privacy.standins import DEFAULT_MIN_COUNT, standins
 from ..profiling.relations import training_relation_sql
 from ..profiling.sql import col
 from ..project.model import ForeignKey, Manifest, Table
 from ..quoting import quote_identifier
+from ..relations.frames import arrow_to_frame
+from ..relations.hierarchy import DEPTH, HierarchyModel, ParentRule
+from ..relations.linkage import CountDistribution
+from ..synth.standins import DEFAULT_MIN_COUNT, standins
 
 logger = logging.getLogger(__name__)
 
@@ -184,7 +184,7 @@ def protect_root_rule(
     value of the column), so the roots still share one value but not the real one; with
     no stand-in left for its shape, the rule is dropped. Numbers, booleans, ``keep``
     columns and declared accepted values are kept as they are."""
-    from ..generate.constraints import accepted_values
+    from ..relations.constraints import accepted_values
 
     column = table.column(rule.column)
     raw = column.pii is not None and column.pii.action == "keep"

@@ -20,16 +20,16 @@ import pandas as pd
 
 from ..duckdb_arrow import query_arrow
 from ..errors import TrainingError
-from ..generate.frames import arrow_to_frame
-from ..generate.hierarchy import DEPTH
-from ..generate.keys import learn_key_spec
-from ..generate.linkage import ChildCountModel
-from ..generate.secondary import SecondaryLinkModel
 from ..privacy.policy import privacy_min_count
 from ..profiling.relations import parent_relation_sql, training_relation_sql
 from ..profiling.sql import any_null, col, keys_equal
 from ..project.model import ForeignKey, Manifest, Table
 from ..quoting import quote_identifier
+from ..relations.frames import arrow_to_frame
+from ..relations.hierarchy import DEPTH
+from ..relations.keys import learn_key_spec
+from ..relations.linkage import ChildCountModel
+from ..relations.secondary import SecondaryLinkModel
 from .hierarchy import fit_hierarchy
 from .plan import TablePlan, foreign_key
 from .reading import seeded_order

@@ -31,9 +31,9 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from ..errors import ProjectError, TrainingError, known_names_hint
-from ..generate.keys import is_integer_type
 from ..project.hierarchies import hierarchy_fk
 from ..project.model import ForeignKey, Manifest, Table
+from ..relations.keys import is_integer_type
 
 #: column kinds that can condition a child model (free text cannot)
 CONTEXT_KINDS = frozenset({"numeric", "categorical", "datetime", "boolean"})

@@ -5,7 +5,7 @@ child row. A parent value seen fewer than ``privacy.min_count`` times among the 
 rows can repeat often there (a parent with many children), so the child's own count
 would keep it as a category, verbatim in the child's model file. The parent's rows are
 counted instead, in DuckDB, and every value rare among them becomes a stand-in of its
-own per row (:func:`~synthohive_dbt.privacy.standins.rare_rows_as_standins`): the child
+own per row (:func:`~synthohive_dbt.synth.standins.rare_rows_as_standins`): the child
 learns "a rare parent value", which is what a generated parent's stand-in maps to.
 A hierarchy's context, its parent row's attributes in the same table, is treated alike:
 the counts are the table's own.
@@ -18,14 +18,14 @@ import numpy as np
 import pandas as pd
 
 from ..errors import TrainingError
-from ..generate.fixed import FixedValues
-from ..generate.hierarchy import DEPTH
 from ..privacy.policy import privacy_min_count
-from ..privacy.standins import can_stand_in, rare_rows_as_standins, standins
 from ..project.model import Manifest, Table
 from ..project.sources import model_relation
 from ..quoting import quote_identifier
+from ..relations.fixed import FixedValues
+from ..relations.hierarchy import DEPTH
 from ..synth.settings import SynthSettings
+from ..synth.standins import can_stand_in, rare_rows_as_standins, standins
 from .plan import TablePlan, foreign_key
 
 _TEXT_KINDS = ("categorical", "text")

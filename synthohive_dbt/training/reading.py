@@ -14,12 +14,12 @@ import pandas as pd
 
 from ..duckdb_arrow import query_arrow
 from ..errors import TrainingError
-from ..generate.frames import arrow_to_frame
-from ..generate.hierarchy import DEPTH
 from ..profiling.relations import parent_relation_sql, training_relation_sql
 from ..profiling.sql import col, keys_equal
 from ..project.model import Manifest, Table
 from ..quoting import quote_identifier
+from ..relations.frames import arrow_to_frame
+from ..relations.hierarchy import DEPTH
 from .hierarchy import hierarchy_join
 from .plan import TablePlan, foreign_key
 

@@ -29,12 +29,12 @@ from typing import Any, Literal
 import duckdb
 
 from ..errors import ShiveError
-from ..generate.constraints import accepted_values, check_bounds
-from ..generate.fixed import FixedValues
-from ..generate.hierarchy import DEPTH
 from ..privacy.policy import privacy_min_count
 from ..profiling.relations import training_relation_sql
 from ..project.model import Manifest, Table
+from ..relations.constraints import accepted_values, check_bounds
+from ..relations.fixed import FixedValues
+from ..relations.hierarchy import DEPTH
 from ..table_loop import run_tables
 from .artifacts import ARTIFACT_FORMAT_VERSION, TableArtifacts
 from .fingerprint import data_fingerprint, digest, table_inputs
@@ -179,7 +179,7 @@ class _Run:
             )
         artifacts.invalidate()
         if plan.mode == "copy":
-            from ..generate.copying import write_snapshot
+            from ..relations.copying import write_snapshot
 
             write_snapshot(self.con, table, artifacts.rows_path, seed=seed)
             self._write_meta(artifacts, table, plan, inputs, fingerprint, {})

@@ -46,7 +46,7 @@ def spark(spark_root: Path) -> Iterator[Any]:
     pytest.importorskip("pyspark")
     if shutil.which("java") is None:
         pytest.skip("Spark needs Java on PATH")
-    from synthohive_dbt.targets.spark_session import (
+    from synthohive_dbt.spark.cluster import (
         shared_local_session,
         stop_shared_local_session,
     )

@@ -30,7 +30,7 @@ from sparkshop import write_shop as shop_files
 from synthohive_dbt.cli import cli
 from synthohive_dbt.generate import generate_project
 from synthohive_dbt.project import load_project
-from synthohive_dbt.targets.config import SparkTarget
+from synthohive_dbt.spark.config import SparkTarget
 from synthohive_dbt.targets.spark import SparkAdapter
 
 pytestmark = [pytest.mark.spark, pytest.mark.slow]

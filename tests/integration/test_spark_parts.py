@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from synthohive_dbt.generate.keys import KeySequence, KeySpec
 from synthohive_dbt.generate.trained import TrainedTable
 from synthohive_dbt.project.model import CheckConstraint, Column, Manifest, Table
+from synthohive_dbt.relations.keys import KeySequence, KeySpec
 from synthohive_dbt.spark.connect import CONNECT_INLINE_LIMIT, choose_shipping, is_connect
 from synthohive_dbt.spark.distributed import _offsets, _split
 from synthohive_dbt.spark.globalize import _run_values, _runs

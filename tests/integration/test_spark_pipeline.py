@@ -32,6 +32,7 @@ from synthohive_dbt.profiling import profile_project
 from synthohive_dbt.project import load_project, open_real_connection
 from synthohive_dbt.project.model import CheckConstraint
 from synthohive_dbt.spark import generate_table_distributed
+from synthohive_dbt.spark.config import SparkTarget
 from synthohive_dbt.spark.partition import (
     PART,
     ROW,
@@ -40,7 +41,7 @@ from synthohive_dbt.spark.partition import (
     spark_safe_schema,
 )
 from synthohive_dbt.spark.shipping import Shipment, ShippedModel
-from synthohive_dbt.targets.config import DuckDBTarget, SparkTarget
+from synthohive_dbt.targets.config import DuckDBTarget
 from synthohive_dbt.targets.duckdb import DuckDBAdapter
 from synthohive_dbt.targets.spark import SparkAdapter
 from synthohive_dbt.training.trainer import table_seed, train_project
@@ -248,7 +249,7 @@ def test_a_part_makes_each_parents_children_in_that_part(trained):
         "products": pa.table({"product_id": pa.array(range(1, 11), pa.int64()),
                               "category": ["books", "tech"] * 5, "price": [10.0, 400.0] * 5}),
     })  # fmt: skip
-    from synthohive_dbt.generate.frames import ChunkCaster
+    from synthohive_dbt.relations.frames import ChunkCaster
 
     caster = ChunkCaster(orders)
     job = PartitionJob(table="orders", table_seed=9, parts=2, chunk_size=50, threads=1,

@@ -17,7 +17,7 @@ import pytest
 pytest.importorskip("pyspark")
 
 from synthohive_dbt.errors import TargetError
-from synthohive_dbt.targets.config import SparkTarget
+from synthohive_dbt.spark.config import SparkTarget
 from synthohive_dbt.targets.spark import SparkAdapter
 
 pytestmark = [

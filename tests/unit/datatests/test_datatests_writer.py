@@ -8,7 +8,8 @@ import yaml
 
 from synthohive_dbt.datatests import emit_tests, write_tests
 from synthohive_dbt.project.model import Manifest
-from synthohive_dbt.targets.config import DuckDBTarget, ParquetTarget, SparkTarget
+from synthohive_dbt.spark.config import SparkTarget
+from synthohive_dbt.targets.config import DuckDBTarget, ParquetTarget
 
 
 def test_writes_one_file_per_test_with_severity_config(manifest: Manifest, profile: dict, tmp_path: Path) -> None:

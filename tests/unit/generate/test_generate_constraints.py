@@ -9,8 +9,7 @@ import pyarrow as pa
 import pytest
 
 from synthohive_dbt.errors import ConstraintViolation, GenerationError
-from synthohive_dbt.generate.constraints import check_bounds, row_predicate, verify_table
-from synthohive_dbt.generate.frames import ChunkCaster
+from synthohive_dbt.generate.constraints import verify_table
 from synthohive_dbt.project.model import (
     CheckConstraint,
     Column,
@@ -19,6 +18,8 @@ from synthohive_dbt.project.model import (
     Manifest,
     Table,
 )
+from synthohive_dbt.relations.constraints import check_bounds, row_predicate
+from synthohive_dbt.relations.frames import ChunkCaster
 
 
 def _customers() -> Table:

@@ -8,7 +8,7 @@ import json
 import numpy as np
 import pandas as pd
 
-from synthohive_dbt.generate.fixed import FixedValues
+from synthohive_dbt.relations.fixed import FixedValues
 
 
 def test_split_keeps_varying_columns_and_records_single_values() -> None:

@@ -6,8 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from synthohive_dbt.generate.hierarchy import HierarchyModel, ParentRule, _whole_trees
-from synthohive_dbt.generate.linkage import CountDistribution
+from synthohive_dbt.relations.hierarchy import HierarchyModel, ParentRule, _whole_trees
+from synthohive_dbt.relations.linkage import CountDistribution
 
 
 def _model(root_share: float = 0.1) -> HierarchyModel:
@@ -98,10 +98,10 @@ def test_parent_rules_apply_to_rows() -> None:
 def test_rows_an_inherited_value_makes_break_a_check_are_dropped() -> None:
     from types import SimpleNamespace
 
-    from synthohive_dbt.generate.constraints import row_predicate
-    from synthohive_dbt.generate.frames import ChunkCaster
     from synthohive_dbt.generate.hierarchy import _drop_failing
     from synthohive_dbt.project.model import CheckConstraint, Column, Table
+    from synthohive_dbt.relations.constraints import row_predicate
+    from synthohive_dbt.relations.frames import ChunkCaster
 
     table = Table(
         "employees", "synth", "models/employees.sql", "", "",

@@ -8,7 +8,12 @@ import uuid
 import numpy as np
 import pytest
 
-from synthohive_dbt.generate.keys import KeySequence, KeySpec, learn_key_spec, within_group_sequence
+from synthohive_dbt.relations.keys import (
+    KeySequence,
+    KeySpec,
+    learn_key_spec,
+    within_group_sequence,
+)
 
 
 def _draw(spec: KeySpec, chunks: list[int], seed: int = 0) -> list:

@@ -10,8 +10,8 @@ import pytest
 from scipy import stats
 
 from synthohive_dbt.generate.assignment import SecondaryAssigner
-from synthohive_dbt.generate.linkage import ChildCountModel
-from synthohive_dbt.generate.secondary import SecondaryLinkModel
+from synthohive_dbt.relations.linkage import ChildCountModel
+from synthohive_dbt.relations.secondary import SecondaryLinkModel
 
 #: largest KS statistic accepted between real and generated count distributions
 KS_BOUND = 0.06

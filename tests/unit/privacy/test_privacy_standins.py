@@ -11,8 +11,8 @@ import pytest
 from synthohive_dbt.errors import PrivacyError
 from synthohive_dbt.privacy.detect import PiiFinding
 from synthohive_dbt.privacy.protect import keep_yaml, pin_yaml, protection_for
-from synthohive_dbt.privacy.standins import rare_rows_as_standins, shared_prefixes, standins
 from synthohive_dbt.project.model import Column
+from synthohive_dbt.synth.standins import rare_rows_as_standins, shared_prefixes, standins
 
 
 def _classes(text: str) -> str:

@@ -10,11 +10,11 @@ import pyarrow as pa
 import pytest
 
 from synthohive_dbt.errors import TargetError
-from synthohive_dbt.targets import spark_session
-from synthohive_dbt.targets.config import SparkTarget
+from synthohive_dbt.spark import cluster as spark_session
+from synthohive_dbt.spark.arrow import arrow_chunks
+from synthohive_dbt.spark.cluster import _check_delta, _local_conf, resolve_location
+from synthohive_dbt.spark.config import SparkTarget
 from synthohive_dbt.targets.spark import SparkAdapter
-from synthohive_dbt.targets.spark_arrow import arrow_chunks
-from synthohive_dbt.targets.spark_session import _check_delta, _local_conf, resolve_location
 
 
 def test_missing_pyspark_names_the_install_command(monkeypatch, tmp_path):

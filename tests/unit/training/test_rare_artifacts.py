@@ -18,8 +18,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from synthohive_dbt.generate.keys import learn_key_spec
 from synthohive_dbt.project import load_project, open_real_connection
+from synthohive_dbt.relations.keys import learn_key_spec
 from synthohive_dbt.training import TableArtifacts, train_project
 
 STRICT = "privacy: {min_count: 20}\n"

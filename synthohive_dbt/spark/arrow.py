@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 import pyarrow as pa
 
 from ..errors import TargetError
-from .spark_session import import_pyspark, spark_error_types, spark_errors
+from .cluster import import_pyspark, spark_error_types, spark_errors
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession

@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from ..dtypes import as_float64
-from ..privacy.standins import DEFAULT_MIN_COUNT
+from ..synth.standins import DEFAULT_MIN_COUNT
 
 #: column kinds a bin can be made of (``text`` is too free-form)
 BINNABLE_KINDS = frozenset({"numeric", "categorical", "datetime", "boolean"})

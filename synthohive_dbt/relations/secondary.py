@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from ..privacy.standins import DEFAULT_MIN_COUNT
+from ..synth.standins import DEFAULT_MIN_COUNT
 from .binning import BinFeature, bin_ids, fit_feature, n_bins
 from .linkage import ALPHA, MIN_BIN, ChildCountModel
 
