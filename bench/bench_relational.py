@@ -380,6 +380,11 @@ def judge(dataset: Dataset, synthetic: dict[str, pd.DataFrame]) -> dict[str, flo
             first = details["Error"].dropna()
             if len(first):
                 scores["errors"].append(f"{prop}: {first.iloc[0]}")
+        elif (scores[prop] != scores[prop] and "Meets Threshold?" in details
+              and not details["Meets Threshold?"].astype(bool).any()):
+            scores["errors"].append(
+                f"{prop}: none of its {len(details)} column pairs has a real correlation "
+                "or association above sdmetrics' threshold, so it scores none")
     return scores
 
 

@@ -139,9 +139,10 @@ class TableStream:
         primary = self.trained.primary
         fk = foreign_key(self.table, primary.fk)
         columns = [*fk.parent_columns, *self.plan.context_columns, *primary.counts.columns]
-        per_parent = max(primary.counts.mean, 1e-3)
-        batch_size = int(np.clip(self.chunk_size / per_parent, 1, self.chunk_size))
-        stream = stream_parent(self.adapter, fk.parent, columns, batch_size)
+        # a batch of chunk_size parents, however many children each has (_groups cuts their
+        # children into chunks): counts are drawn systematically per batch (linkage.py), so a
+        # batch must hold many parents for a few heavy ones to come out as often as they are
+        stream = stream_parent(self.adapter, fk.parent, columns, self.chunk_size)
         for index, (parents, batch) in enumerate(stream):
             rng = chunk_rng(self.seed, self.table.name, index)
             counts = primary.counts.sample(parents[primary.counts.columns], rng)

@@ -59,7 +59,7 @@ class CTGANTrainer:
         )
         self.active_fraction = 1.0 if context is None else 1.0 - settings.context_uncond_fraction
         self.batch = settings.batch_size
-        self.steps_per_epoch = max(1, len(data) // settings.batch_size)
+        self.steps_per_epoch = max(1, min(len(data) // settings.batch_size, settings.epoch_steps))
         critic.use_generator(rng)
 
     # ---- inputs --------------------------------------------------------------------------

@@ -30,7 +30,18 @@ class SynthSettings(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     # ---- training loop -------------------------------------------------------------
-    epochs: int = Field(300, ge=1, description="passes over the training rows")
+    epochs: int = Field(
+        300, ge=1,
+        description="epochs at most: an epoch is a pass over the training rows in batches, "
+        "or epoch_steps steps when the table has more rows than that",
+    )
+    epoch_steps: int = Field(
+        100, ge=1,
+        description="generator steps per epoch at most: every batch is drawn at random "
+        "(training-by-sampling), so a large table's epoch is a number of steps, not a pass; "
+        "fidelity checks, patience and checkpoints count in these epochs, so a 300k-row "
+        "table is checked as often as a 50k-row one",
+    )
     batch_size: int = Field(500, ge=2, description="rows per step; a multiple of pac")
     discriminator_steps: int = Field(1, ge=1, description="critic updates per generator update")
     pac: int = Field(10, ge=1, description="rows the critic judges together (PacGAN)")
