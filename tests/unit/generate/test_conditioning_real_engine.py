@@ -30,7 +30,7 @@ from synthohive_dbt.training import train_project
 
 pytestmark = pytest.mark.slow
 
-PROJECT = "name: conditioning\nseed: 5\nsynth: {epochs: 100, batch_size: 50}\n"
+PROJECT = "name: conditioning\nseed: 5\nsynth: {epochs: 60, batch_size: 50}\n"
 
 SCHEMA = """
 version: 2
