@@ -2,14 +2,16 @@
 
 A root table is sampled ``chunk_size`` rows at a time. A child table walks its primary
 parent back from the target in batches; each parent row draws its number of children
-from the count model, the parent's context rows are repeated that many times and the
-child model samples one row per repeated context, so children stay aligned with the
-parent they belong to. A chunk never splits one parent's children, which keeps
+from the count model, the parent's context rows are repeated that many times, each
+child row chooses its secondary parents (by the primary parent's attributes) and takes
+their attributes into its context, and the child model samples one row per context row,
+so children stay aligned with the parents they belong to. A chunk never splits one parent's children, which keeps
 within-parent numbering (``line_no``) and composite keys local to the chunk.
 
 Per chunk: sample values, resample rows failing a row rule (check expression,
 not-null, accepted values), re-create PII columns, make keys (sequences, the primary
-parent's key, secondary parents' keys), cast to the declared types.
+parent's key, the chosen secondary parents' keys; a hierarchy's secondary parents are
+drawn here, by its values), cast to the declared types.
 """
 
 from __future__ import annotations
@@ -30,7 +32,7 @@ from ..relations.frames import ChunkCaster
 from ..relations.keys import KeySequence, KeySpec, within_group_sequence
 from ..synth import ClipTally
 from ..targets.base import TargetAdapter
-from ..training.plan import foreign_key
+from ..training.plan import foreign_key, secondary_context_name
 from .assignment import SecondaryAssigner
 from .hierarchy import hierarchy_chunks
 from .parents import KeyTable, count_rows, load_keys, require_table, stream_parent
@@ -55,6 +57,10 @@ class _Chunk:
     parent_pos: np.ndarray | None = None
     parent_keys: dict[str, pa.Array] | None = None
     preset: dict[str, Any] | None = None  # key columns already made (a hierarchy's)
+    #: per secondary foreign key chosen before the values, each row's parent row (-1: null)
+    secondary_rows: dict[str, np.ndarray] | None = None
+    #: each row's primary parent attributes those parents were chosen by (for redraws)
+    known: pd.DataFrame | None = None
 
 
 def chunk_rng(seed: int, table: str, chunk: int) -> np.random.Generator:
@@ -138,7 +144,7 @@ class TableStream:
     def _child_chunks(self) -> Iterator[_Chunk]:
         primary = self.trained.primary
         fk = foreign_key(self.table, primary.fk)
-        columns = [*fk.parent_columns, *self.plan.context_columns, *primary.counts.columns]
+        columns = self.trained.primary_columns()
         # a batch of chunk_size parents, however many children each has (_groups cuts their
         # children into chunks): counts are drawn systematically per batch (linkage.py), so a
         # batch must hold many parents for a few heavy ones to come out as often as they are
@@ -161,12 +167,39 @@ class TableStream:
         pos = np.repeat(np.arange(len(parents)), counts)
         n_null = _null_rows(len(pos), self.trained.primary.null_rate, rng)
         context_pos = np.concatenate([pos, rng.integers(0, max(len(parents), 1), n_null)])
+        known = parents.iloc[context_pos].reset_index(drop=True)
+        # secondary parents first, by the primary parent's attributes; their attributes
+        # then join the context the values are sampled with
+        chosen = self._choose_secondaries(known, rng)
         context = None
-        if self.plan.context_columns:
-            context = parents[self.plan.context_columns].iloc[context_pos].reset_index(drop=True)
+        if self.plan.model_context:
+            context = known[self.plan.context_columns]
+            for name, rows in chosen.items():
+                context = pd.concat([context, self._secondary_context(name, rows)], axis=1)
+            context = context[self.plan.model_context]
         values, keep = self._sample(len(context_pos), context, rng)
         parent_pos = np.concatenate([pos, np.full(n_null, -1)])[keep]
-        return _Chunk(values, parent_pos, keys)
+        secondary_rows = {name: rows[keep] for name, rows in chosen.items()}
+        known = known.iloc[keep].reset_index(drop=True)
+        return _Chunk(values, parent_pos, keys, secondary_rows=secondary_rows, known=known)
+
+    def _choose_secondaries(
+        self, known: pd.DataFrame, rng: np.random.Generator
+    ) -> dict[str, np.ndarray]:
+        """Per secondary foreign key chosen before the values, a parent row per child
+        row (-1: a null key), drawn by the primary parent's attributes in ``known``."""
+        return {
+            name: assigner.assign(known, rng)
+            for name, assigner, _ in self._secondary
+            if assigner.model.by == "primary"
+        }
+
+    def _secondary_context(self, name: str, rows: np.ndarray) -> pd.DataFrame:
+        """The context columns ``<fk>.<column>`` of the chosen secondary parent rows."""
+        columns = self.plan.secondary_context.get(name, [])
+        keys = next(k for n, _, k in self._secondary if n == name)
+        frame = keys.attributes_at(rows, columns)
+        return frame.rename(columns={c: secondary_context_name(name, c) for c in columns})
 
     # ---- values ----------------------------------------------------------------------
     def _sample(
@@ -237,8 +270,8 @@ class TableStream:
             fk = foreign_key(self.table, self.trained.primary.fk)
             for child_col, parent_col in zip(fk.columns, fk.parent_columns):
                 frame[child_col] = _take(chunk.parent_keys[parent_col], chunk.parent_pos)
-        self._add_secondaries(frame, rng)
-        frame = self._dedupe_primary_key(frame, rng)
+        self._add_secondaries(frame, chunk, rng)
+        frame = self._dedupe_primary_key(frame, chunk, rng)
         for column in self.table.column_names:
             if column not in frame.columns:
                 frame[column] = None
@@ -261,7 +294,9 @@ class TableStream:
         expected = self._expected_rows()
         for name, model in self.trained.secondary.items():
             fk = foreign_key(self.table, name)
-            keys = load_keys(self.adapter, fk.parent, fk.parent_columns, model.parent_columns)
+            keys = load_keys(
+                self.adapter, fk.parent, fk.parent_columns, self.trained.secondary_columns(name)
+            )
             rng = chunk_rng(self.seed, f"{self.table.name}/{name}", 0)
             assigner = SecondaryAssigner(
                 model, keys.attributes, rng, expected_children=expected, fk_name=name
@@ -275,20 +310,24 @@ class TableStream:
         parent = foreign_key(self.table, primary.fk).parent
         return primary.expected_rows(count_rows(self.adapter, parent))
 
-    def _add_secondaries(self, frame: pd.DataFrame, rng: np.random.Generator) -> None:
+    def _add_secondaries(self, frame: pd.DataFrame, chunk: _Chunk, rng: np.random.Generator) -> None:
+        chosen = chunk.secondary_rows or {}
         for name, assigner, keys in self._secondary:
             if keys.keys and len(keys) == 0 and assigner.model.null_rate < 1:
                 logger.warning(
                     "%s: parent of %s has no rows; keys left null", self.table.name, name
                 )
-            rows = assigner.assign(frame, rng)
+            # chosen before the values (a child of a primary parent), else by the values
+            rows = chosen[name] if name in chosen else assigner.assign(frame, rng)
             frame[_PARENT + name] = rows
             fk = foreign_key(self.table, name)
             values = keys.take(rows)
             for child_col, parent_col in zip(fk.columns, fk.parent_columns):
                 frame[child_col] = values[parent_col].to_pandas()
 
-    def _dedupe_primary_key(self, frame: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame:
+    def _dedupe_primary_key(
+        self, frame: pd.DataFrame, chunk: _Chunk, rng: np.random.Generator
+    ) -> pd.DataFrame:
         """Redraw secondary keys of rows that repeat a composite primary key."""
         pk = self.table.primary_key
         generated = set(self.plan.sequence_columns) | set(self.plan.group_sequence_columns)
@@ -298,7 +337,7 @@ class TableStream:
             dup = frame.duplicated(subset=pk, keep="first").to_numpy()
             if not dup.any():
                 break
-            self._redraw(frame, np.flatnonzero(dup), rng)
+            self._redraw(frame, chunk, np.flatnonzero(dup), rng)
         dup = frame.duplicated(subset=pk, keep="first").to_numpy()
         if dup.any():
             logger.warning(
@@ -310,12 +349,17 @@ class TableStream:
             frame = frame.loc[~dup].reset_index(drop=True)
         return frame.drop(columns=[c for c in frame.columns if c.startswith(_PARENT)])
 
-    def _redraw(self, frame: pd.DataFrame, rows: np.ndarray, rng: np.random.Generator) -> None:
-        subset = frame.iloc[rows]
+    def _redraw(
+        self, frame: pd.DataFrame, chunk: _Chunk, rows: np.ndarray, rng: np.random.Generator
+    ) -> None:
+        """New secondary keys for ``rows`` (drawn as the first ones were: by the primary
+        parent's attributes, or by the values; the values stay as sampled)."""
         for name, assigner, keys in self._secondary:
             fk = foreign_key(self.table, name)
             if not set(fk.columns) & set(self.table.primary_key):
                 continue
+            by_primary = assigner.model.by == "primary" and chunk.known is not None
+            subset = chunk.known.iloc[rows] if by_primary else frame.iloc[rows]
             drawn = assigner.assign(subset, rng)
             values = keys.take(drawn)
             for child_col, parent_col in zip(fk.columns, fk.parent_columns):

@@ -3,8 +3,8 @@
 A child never holds its parent table. The *primary* parent is streamed back in batches
 (its key columns and the context columns the child model and count model need), so
 memory is one batch whatever the parent's size. A *secondary* parent is read once
-into compact arrays, key columns and a few binned attributes only, because any child
-row may point at any of its rows.
+into compact arrays, key columns and the attributes its link model bins on and the
+child's context holds only, because any child row may point at any of its rows.
 """
 
 from __future__ import annotations
@@ -64,6 +64,17 @@ class KeyTable:
         missing = rows < 0
         indices = pa.array(np.where(missing, 0, rows), mask=missing)
         return {name: column.take(indices) for name, column in self.keys.items()}
+
+    def attributes_at(self, rows: np.ndarray, columns: list[str]) -> pd.DataFrame:
+        """The ``columns`` of parent ``rows`` (-1: nulls), one row each, index 0..n-1."""
+        rows = np.asarray(rows, dtype=np.int64)
+        missing = rows < 0
+        if len(self) == 0:
+            return pd.DataFrame({c: pd.Series([None] * len(rows), dtype=object) for c in columns})
+        frame = self.attributes[columns].iloc[np.where(missing, 0, rows)].reset_index(drop=True)
+        if missing.any():
+            frame = frame.mask(np.broadcast_to(missing[:, None], frame.shape))
+        return frame
 
 
 def load_keys(

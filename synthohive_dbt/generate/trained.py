@@ -15,7 +15,8 @@ from ..relations.hierarchy import HierarchyModel
 from ..relations.linkage import ChildCountModel
 from ..relations.secondary import SecondaryLinkModel
 from ..training.artifacts import TableArtifacts
-from ..training.plan import TablePlan
+from ..training.linking import LINKAGE_FORMAT_VERSION
+from ..training.plan import TablePlan, foreign_key
 
 if TYPE_CHECKING:
     from ..privacy import PiiPlan
@@ -60,6 +61,22 @@ class TrainedTable:
     def model_columns(self) -> list[str]:
         return list(self.meta.get("model_columns", []))
 
+    def primary_columns(self) -> list[str]:
+        """The primary parent's columns a child reads: keys, context, the count model's
+        attributes and those its secondary parents are chosen by."""
+        if self.primary is None:
+            return []
+        fk = foreign_key(self.table, self.primary.fk)
+        chosen_by = [c for m in self.secondary.values() if m.by == "primary" for c in m.child_columns]
+        columns = [*fk.parent_columns, *self.plan.context_columns, *self.primary.counts.columns]
+        return list(dict.fromkeys([*columns, *chosen_by]))
+
+    def secondary_columns(self, name: str) -> list[str]:
+        """The secondary parent's attributes read for foreign key ``name``: those its link
+        model bins on and those in the child's context."""
+        model = self.secondary[name]
+        return list(dict.fromkeys([*model.parent_columns, *self.plan.secondary_context.get(name, [])]))
+
     @property
     def fixed(self) -> FixedValues:
         """The model columns that hold one value (see :mod:`.fixed`)."""
@@ -83,6 +100,15 @@ def load_trained(manifest: Manifest, table: Table) -> TrainedTable:
     except PrivacyError as exc:
         raise ArtifactError(str(exc.message), table=table.name, hint=exc.hint) from exc
     linkage = artifacts.read_json(artifacts.linkage_path)
+    if linkage.get("secondary") and linkage.get("format_version", 1) < LINKAGE_FORMAT_VERSION:
+        raise ArtifactError(
+            f"linkage.json of table {table.name!r} has format {linkage.get('format_version', 1)}: "
+            "it links secondary parents after the values, this version chooses them first "
+            "and conditions the values on them",
+            table=table.name,
+            path=artifacts.linkage_path,
+            hint="retrain it with `shive train --full-refresh`",
+        )
     primary = None
     if linkage.get("primary"):
         raw = linkage["primary"]

@@ -1,9 +1,14 @@
 """The secondary-parent model: which parent a child row goes with, and how often.
 
 For a foreign key that does not drive the row count (``order_items.product_id`` when
-``order_id`` does), :class:`SecondaryLinkModel` keeps the binned joint of the child's
-values and the secondary parent's attributes (a null key as its own column), so that a
-child row can draw the *kind* of parent its values go with, and a
+``order_id`` does), :class:`SecondaryLinkModel` keeps the binned joint of what is known
+about a child row when its secondary parent is chosen and the secondary parent's
+attributes (a null key as its own column), so that a child row can draw the *kind* of
+parent that goes with it. A primary parent's child chooses its secondary parents
+*before* its values are generated (``by == "primary"``): what is known is its primary
+parent's attributes, and the child's values are then conditioned on both parents. A
+hierarchy, whose rows have no primary parent, chooses them after its values, by them
+(``by == "values"``). It also keeps a
 :class:`~.linkage.ChildCountModel` of the secondary parent's degree, so that within a
 bin parents are drawn in proportion to sampled capacities (see :mod:`.assignment`).
 Fitted at training time on the real data, stored as JSON.
@@ -31,8 +36,10 @@ LINK_QUANTILES = 8
 class SecondaryLinkModel:
     """Which secondary parent a child row goes with, and how often each parent is chosen.
 
-    ``joint[c, p]`` counts real child rows in child-value bin ``c`` linked to a parent in
-    attribute bin ``p``; the last column counts rows whose foreign key is null.
+    ``joint[c, p]`` counts real child rows in bin ``c`` of what is known about them
+    (``child_features``: their primary parent's attributes, or their own values, see
+    ``by``) linked to a parent in attribute bin ``p``; the last column counts rows whose
+    foreign key is null.
     """
 
     child_features: list[BinFeature]
@@ -40,6 +47,7 @@ class SecondaryLinkModel:
     joint: np.ndarray
     degree: ChildCountModel
     min_bin: int = MIN_BIN
+    by: str = "values"  # "primary": child_features are the primary parent's columns
 
     @property
     def null_rate(self) -> float:
@@ -85,21 +93,28 @@ class SecondaryLinkModel:
         min_bin: int = MIN_BIN,
         alpha: float = ALPHA,
         min_count: int = DEFAULT_MIN_COUNT,
+        by: str = "values",
+        counted_on: pd.DataFrame | None = None,
     ) -> SecondaryLinkModel:
         """Fit on real data.
 
-        ``children``: one row per child (candidate value columns); ``linked``: the
+        ``children``: one row per child (the candidate columns known when its parent is
+        chosen: its values, or with ``by="primary"`` its primary parent's); ``linked``: the
         attributes of each child's parent, row-aligned (nulls where ``is_null``);
         ``degrees`` and ``parents``: the number of children of each parent row and that
         row's attributes; ``min_count``: the project's ``privacy.min_count`` (a category
-        seen fewer times is no bin of its own).
+        seen fewer times is no bin of its own), counted on ``parents`` for the secondary
+        parent's attributes and on ``counted_on`` (the primary parent's rows, with
+        ``by="primary"``) for the child's known columns.
         """
         is_null = np.asarray(is_null, dtype=bool)
         # a parent value repeats once per linked child: its rarity is counted on the parents
         parent_feats = _candidate_features(
             linked, list(linked.columns), parent_kinds, min_count, counted_on=parents
         )
-        child_feats = _candidate_features(children, list(children.columns), child_kinds, min_count)
+        child_feats = _candidate_features(
+            children, list(children.columns), child_kinds, min_count, counted_on=counted_on
+        )
         chosen_parent = _select_parent_features(
             children, linked, is_null, parent_feats, child_feats, max_features, alpha
         )
@@ -116,7 +131,7 @@ class SecondaryLinkModel:
             features=chosen_parent or None,
             min_count=min_count,
         )
-        return cls(chosen_child, chosen_parent, joint, degree, min_bin)
+        return cls(chosen_child, chosen_parent, joint, degree, min_bin, by)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -125,6 +140,7 @@ class SecondaryLinkModel:
             "joint": self.joint.astype(int).tolist(),
             "degree": self.degree.to_dict(),
             "min_bin": self.min_bin,
+            "by": self.by,
         }
 
     @classmethod
@@ -135,6 +151,7 @@ class SecondaryLinkModel:
             np.asarray(data["joint"], dtype=np.int64),
             ChildCountModel.from_dict(data["degree"]),
             int(data.get("min_bin", MIN_BIN)),
+            str(data.get("by", "values")),
         )
 
 

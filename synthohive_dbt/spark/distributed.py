@@ -200,8 +200,7 @@ def _child_plan(
     spark = adapter.spark
     primary = trained.primary
     fk = foreign_key(trained.table, primary.fk)  # type: ignore[union-attr]
-    columns = list(dict.fromkeys([*fk.parent_columns, *trained.plan.context_columns,
-                                  *primary.counts.columns]))  # type: ignore[union-attr]  # fmt: skip
+    columns = trained.primary_columns()
     parents = spark.table(adapter.relation(fk.parent)).selectExpr(*[quote(c) for c in columns])
     total = parents.count()
     expected = primary.expected_rows(total)  # type: ignore[union-attr]
@@ -239,12 +238,12 @@ def _secondary_tables(adapter: SparkAdapter, trained: TrainedTable) -> dict[str,
     the local path reads them into memory)."""
     wanted: dict[str, list[str]] = {}
     key_of: dict[str, list[str]] = {}
-    for name, model in trained.secondary.items():
+    for name in trained.secondary:
         fk = foreign_key(trained.table, name)
         wanted.setdefault(fk.parent, [])
         key_of[fk.parent] = list(fk.parent_columns)
         wanted[fk.parent] = list(dict.fromkeys([*wanted[fk.parent], *fk.parent_columns,
-                                                *model.parent_columns]))  # fmt: skip
+                                                *trained.secondary_columns(name)]))  # fmt: skip
     out = {}
     for parent, columns in wanted.items():
         batches = list(adapter.read_table(parent, columns=columns))

@@ -174,7 +174,7 @@ class PartitionStream(TableStream):
         shipped = self.secondary_parents
         for name, model in self.trained.secondary.items():
             fk = foreign_key(self.table, name)
-            keys = load_keys(shipped, fk.parent, fk.parent_columns, model.parent_columns)
+            keys = load_keys(shipped, fk.parent, fk.parent_columns, self.trained.secondary_columns(name))
             rng = chunk_rng(self.job.table_seed, f"{self.table.name}/{name}", 0)
             assigner = SharedCapacityAssigner(
                 model, keys.attributes, rng, expected_children=self.job.expected_rows, fk_name=name,

@@ -2,7 +2,8 @@
 
 All heavy lifting is SQL in DuckDB over the model views: children per parent row
 (parents without children included, by a LEFT JOIN from the parent), the null rate of
-the primary foreign key, each child's secondary parent attributes. Each read is bounded
+the primary foreign key, each child's secondary parent attributes next to its primary
+parent's (a hierarchy: next to its own values). Each read is bounded
 by a seeded hash sample of at most ``max_rows`` rows. Only the fitted aggregates
 (histograms, bin edges, category labels seen at least ``privacy.min_count`` times) are
 stored; a hierarchy's root value that is rarer is stored as a stand-in.
@@ -36,7 +37,9 @@ from .reading import seeded_order
 
 logger = logging.getLogger(__name__)
 
-LINKAGE_FORMAT_VERSION = 1
+#: 2: a primary parent's child links its secondary parents by the primary parent's
+#: attributes, before its values are generated (``by: primary``)
+LINKAGE_FORMAT_VERSION = 2
 #: rows read to fit a linkage model (a seeded sample beyond that)
 MAX_LINK_ROWS = 200_000
 #: real key values sampled to learn a key's shape
@@ -60,7 +63,9 @@ def fit_linkage(
 ) -> dict[str, Any]:
     """The ``linkage.json`` document of ``table``.
 
-    ``value_columns``: the child's model columns a secondary parent may depend on;
+    ``value_columns``: the child's model columns a hierarchy's secondary parent may
+    depend on (a primary parent's child links its secondary parents by that parent's
+    attributes, ``context_for`` of it);
     ``context_for``: per parent table, the safe attribute columns linkage may use.
     """
     reader = _Reader(con, manifest, table, seed, max_rows)
@@ -71,9 +76,11 @@ def fit_linkage(
         "secondary": {},
         "keys": {},
     }
+    primary_rows = None  # the primary parent's sampled rows: where its values are counted
     if plan.primary_fk:
         fk = foreign_key(table, plan.primary_fk)
         counts, parents = reader.children_per_parent(fk, context_for.get(fk.parent, []))
+        primary_rows = parents
         family = table.synth.count_model
         model = ChildCountModel.fit(
             counts, parents, _kinds(manifest.tables[fk.parent]), family=family, min_count=min_count
@@ -94,16 +101,26 @@ def fit_linkage(
         fk = foreign_key(table, name)
         attrs = context_for.get(fk.parent, [])
         degrees, parents = reader.children_per_parent(fk, attrs)
-        children, linked, is_null = reader.links(fk, list(value_columns), attrs)
+        if plan.primary_fk:
+            # chosen before the child's values: by what is known then, its primary parent
+            primary = foreign_key(table, plan.primary_fk)
+            known = context_for.get(primary.parent, [])
+            children, linked, is_null = reader.links(fk, known, attrs, via=primary)
+            known_kinds, by = _kinds(manifest.tables[primary.parent]), "primary"
+        else:  # a hierarchy's: after its values, by them
+            children, linked, is_null = reader.links(fk, list(value_columns), attrs)
+            known_kinds, by = _kinds(table), "values"
         link = SecondaryLinkModel.fit(
             children,
             linked,
             is_null,
             degrees,
             parents,
-            child_kinds=_kinds(table),
+            child_kinds=known_kinds,
             parent_kinds=_kinds(manifest.tables[fk.parent]),
             min_count=min_count,
+            by=by,
+            counted_on=primary_rows if by == "primary" else None,
         )
         logger.debug(
             "%s: %s links by %s ~ %s",
@@ -169,16 +186,23 @@ class _Reader:
         return float(nulls) / total if total else 0.0
 
     def links(
-        self, fk: ForeignKey, values: list[str], attrs: list[str]
+        self, fk: ForeignKey, values: list[str], attrs: list[str], *, via: ForeignKey | None = None
     ) -> tuple[pd.DataFrame, pd.DataFrame, np.ndarray]:
-        """(child values, their parent's attributes, null-key flags) for sampled child rows."""
+        """(child values, their parent's attributes, null-key flags) for sampled child rows;
+        with ``via``, ``values`` are columns of that (primary) parent of the row instead
+        (null where its key is null)."""
         parent = parent_relation_sql(self.manifest, self.table.name, fk)
-        selected = [col("c", v) for v in values]
+        known, via_join = "c", ""
+        if via is not None:
+            primary = parent_relation_sql(self.manifest, self.table.name, via)
+            on = keys_equal("c", via.columns, "v", via.parent_columns)
+            known, via_join = "v", f"LEFT JOIN {primary} AS v ON {on} "
+        selected = [f"{col(known, v)} AS {quote_identifier(v)}" for v in values]
         selected += [f"{col('s', a)} AS {quote_identifier(_PARENT + a)}" for a in attrs]
         selected.append(f"({any_null('c', fk.columns)}) AS {quote_identifier(_NULL)}")
         order = seeded_order(self.table, self.seed)
         sql = (
-            f"SELECT {', '.join(selected)} FROM {self.child_sql} AS c "
+            f"SELECT {', '.join(selected)} FROM {self.child_sql} AS c {via_join}"
             f"LEFT JOIN {parent} AS s ON {keys_equal('c', fk.columns, 's', fk.parent_columns)} "
             f"ORDER BY {order} LIMIT {self.max_rows}"
         )

@@ -9,12 +9,14 @@ A table's columns split three ways:
   sampling;
 * **model columns**: everything else, learned by the table's synthesizer.
 
-A child table is conditioned on its *primary* parent: the foreign key named by
+A child table's row count follows its *primary* parent: the foreign key named by
 ``synth.primary_parent`` (a parent table or a foreign-key name), else the first
-declared foreign key whose columns may not be null, else the first one. Its context is
-the parent's non-key, non-PII columns (``synth.context_columns`` overrides), and its
-row count follows the primary parent (one draw of the child-count model per parent
-row). Every other foreign key is *secondary*.
+declared foreign key whose columns may not be null, else the first one (one draw of the
+child-count model per parent row). Every other foreign key is *secondary*. The child is
+conditioned on all of them: its context is the primary parent's non-key, non-PII
+columns (``synth.context_columns`` overrides), by their own names, plus each secondary
+parent's, named ``<foreign key>.<column>`` (:func:`secondary_context_name`) so that two
+parents' columns of one name do not clash.
 
 A table that references itself (``manager_id -> employee_id``) is a *hierarchy*: it has
 no primary parent, its rows are grown as a forest (:mod:`..generate.hierarchy`), its
@@ -52,17 +54,35 @@ class TablePlan:
     group_sequence_columns: list[str] = field(default_factory=list)  # 1..k per parent
     key_columns: list[str] = field(default_factory=list)  # everything the model never sees
     hierarchy_fk: str | None = None  # ForeignKey.name of a self-reference: a forest
+    #: per secondary foreign key, the parent columns in the context (a primary parent's child)
+    secondary_context: dict[str, list[str]] = field(default_factory=dict)
+
+    @property
+    def model_context(self) -> list[str]:
+        """Every context column of the model: the primary parent's (or a hierarchy's),
+        then each secondary parent's as ``<foreign key>.<column>``."""
+        named = [
+            secondary_context_name(fk, c) for fk, cols in self.secondary_context.items() for c in cols
+        ]
+        return [*self.context_columns, *named]
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
+        # left out when unset, so plans (and fingerprints) of other tables are as before
         if data["hierarchy_fk"] is None:
-            # left out when unset, so plans (and fingerprints) of other tables are as before
             del data["hierarchy_fk"]
+        if not data["secondary_context"]:
+            del data["secondary_context"]
         return data
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> TablePlan:
         return cls(**data)
+
+
+def secondary_context_name(fk_name: str, column: str) -> str:
+    """The context column of a secondary parent's ``column``: ``<foreign key>.<column>``."""
+    return f"{fk_name}.{column}"
 
 
 def foreign_key(table: Table, name: str) -> ForeignKey:
@@ -74,9 +94,13 @@ def foreign_key(table: Table, name: str) -> ForeignKey:
 
 
 def plan_table(
-    manifest: Manifest, table: Table, context_columns: list[str] | None = None
+    manifest: Manifest,
+    table: Table,
+    context_columns: list[str] | None = None,
+    secondary_context: dict[str, list[str]] | None = None,
 ) -> TablePlan:
-    """The plan of ``table``; ``context_columns`` are the safe parent columns (see
+    """The plan of ``table``; ``context_columns`` are the safe primary parent columns and
+    ``secondary_context`` those of each secondary foreign key (see
     :func:`default_context_columns`), looked up by the caller through the privacy step.
     """
     if table.synth.mode == "copy":
@@ -100,6 +124,7 @@ def plan_table(
         sequence_columns=[c for c in sequence if c not in grouped],
         group_sequence_columns=grouped,
         key_columns=[c for c in table.column_names if c in keys],
+        secondary_context={k: list(v) for k, v in (secondary_context or {}).items() if v},
     )
 
 

@@ -1,7 +1,6 @@
 """A child's view of its parent's rare values: :func:`protect_rare_context`.
 
-A child model is conditioned on its primary parent's context columns, read once per
-child row. A parent value seen fewer than ``privacy.min_count`` times among the parent's
+A child model is conditioned on its parents' context columns, read once per child row. A parent value seen fewer than ``privacy.min_count`` times among the parent's
 rows can repeat often there (a parent with many children), so the child's own count
 would keep it as a category, verbatim in the child's model file. The parent's rows are
 counted instead, in DuckDB, and every value rare among them becomes a stand-in of its
@@ -26,7 +25,7 @@ from ..relations.fixed import FixedValues
 from ..relations.hierarchy import DEPTH
 from ..synth.settings import SynthSettings
 from ..synth.standins import can_stand_in, rare_rows_as_standins, standins
-from .plan import TablePlan, foreign_key
+from .plan import TablePlan, foreign_key, secondary_context_name
 
 _TEXT_KINDS = ("categorical", "text")
 
@@ -40,21 +39,29 @@ def protect_rare_context(
     *,
     seed: int,
 ) -> pd.DataFrame | None:
-    """``context`` with the parent's rare text values replaced; ``keep`` columns untouched."""
+    """``context`` with the parents' rare text values replaced; ``keep`` columns untouched.
+
+    Each context column is counted on its own parent: the primary parent's (or, for a
+    hierarchy, the table's own) by name, a secondary parent's ``<fk>.<column>`` on it."""
     parent_fk = plan.primary_fk or plan.hierarchy_fk
     if context is None or not parent_fk:
         return context
     parent = manifest.tables[foreign_key(table, parent_fk).parent]
+    sources = {c: (parent, c) for c in plan.context_columns if c != DEPTH}
+    for fk_name, columns in plan.secondary_context.items():
+        other = manifest.tables[foreign_key(table, fk_name).parent]
+        sources.update({secondary_context_name(fk_name, c): (other, c) for c in columns})
     k = privacy_min_count(manifest)
     rng = np.random.default_rng(seed)
     out = context.copy()
     for name in context.columns:
-        if name == DEPTH:  # a hierarchy row's own depth, not a parent value
+        if name not in sources:  # a hierarchy row's own depth, not a parent value
             continue
-        column = parent.column(name)
+        owner, source = sources[name]
+        column = owner.column(source)
         raw = column.pii is not None and column.pii.action == "keep"
         if column.kind in _TEXT_KINDS and not raw:
-            frequent = _frequent_values(con, parent.name, name, k)
+            frequent = _frequent_values(con, owner.name, source, k)
             out[name] = rare_rows_as_standins(context[name], frequent, rng=rng)
     return out
 

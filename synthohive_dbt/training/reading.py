@@ -1,7 +1,7 @@
 """Read a table's training rows from the real data: :func:`read_training_rows`.
 
 The child's rows (orphans handled per ``orphan_policy``) joined to its primary parent's
-context columns, keys left out, in a seeded hash order so that the ``synth.sample_rows``
+context columns and (a left join: null for a null key) each secondary parent's, keys left out, in a seeded hash order so that the ``synth.sample_rows``
 sample is the same on every run and independent of DuckDB's threads.
 """
 
@@ -21,7 +21,7 @@ from ..quoting import quote_identifier
 from ..relations.frames import arrow_to_frame
 from ..relations.hierarchy import DEPTH
 from .hierarchy import hierarchy_join
-from .plan import TablePlan, foreign_key
+from .plan import TablePlan, foreign_key, secondary_context_name
 
 logger = logging.getLogger(__name__)
 
@@ -46,11 +46,24 @@ def read_training_rows(
         fk = foreign_key(table, plan.hierarchy_fk)
         items, join = hierarchy_join(manifest, table, fk, attrs, _CTX)
         selected += items
-    elif plan.primary_fk and plan.context_columns:
-        fk = foreign_key(table, plan.primary_fk)
-        parent = parent_relation_sql(manifest, table.name, fk)
-        selected += [f"{col('p', c)} AS {quote_identifier(_CTX + c)}" for c in plan.context_columns]
-        join = f"JOIN {parent} AS p ON {keys_equal('c', fk.columns, 'p', fk.parent_columns)}"
+    elif plan.primary_fk and plan.model_context:
+        if plan.context_columns:
+            fk = foreign_key(table, plan.primary_fk)
+            parent = parent_relation_sql(manifest, table.name, fk)
+            selected += [
+                f"{col('p', c)} AS {quote_identifier(_CTX + c)}" for c in plan.context_columns
+            ]
+            join = f"JOIN {parent} AS p ON {keys_equal('c', fk.columns, 'p', fk.parent_columns)}"
+        # each secondary parent's attributes: null where its key is null
+        for i, (name, columns) in enumerate(plan.secondary_context.items()):
+            sfk, alias = foreign_key(table, name), f"s{i}"
+            other = parent_relation_sql(manifest, table.name, sfk)
+            selected += [
+                f"{col(alias, c)} AS {quote_identifier(_CTX + secondary_context_name(name, c))}"
+                for c in columns
+            ]
+            on = keys_equal("c", sfk.columns, alias, sfk.parent_columns)
+            join += f" LEFT JOIN {other} AS {alias} ON {on}"
     limit = f" LIMIT {int(table.synth.sample_rows)}" if table.synth.sample_rows else ""
     sql = (
         f"SELECT {', '.join(selected)} FROM ({training_relation_sql(manifest, table.name)}) "
@@ -58,8 +71,8 @@ def read_training_rows(
     )
     frame = _read(con, sql, table)
     context = None
-    if join and plan.context_columns:
-        context = frame[[_CTX + c for c in plan.context_columns]]
+    if join and plan.model_context:
+        context = frame[[_CTX + c for c in plan.model_context]]
         context = context.rename(columns=lambda c: c[len(_CTX) :]).reset_index(drop=True)
     return frame[values].reset_index(drop=True), context
 

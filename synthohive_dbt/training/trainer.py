@@ -39,8 +39,14 @@ from ..table_loop import run_tables
 from .artifacts import ARTIFACT_FORMAT_VERSION, TableArtifacts
 from .fingerprint import data_fingerprint, digest, table_inputs
 from .fitting import FitRequest, fit_model
-from .linking import fit_linkage
-from .plan import TablePlan, default_context_columns, foreign_key, plan_table
+from .linking import LINKAGE_FORMAT_VERSION, fit_linkage
+from .plan import (
+    TablePlan,
+    default_context_columns,
+    foreign_key,
+    plan_table,
+    secondary_context_name,
+)
 from .rare import protect_rare_context, protect_rare_fixed
 from .reading import read_training_rows
 
@@ -153,7 +159,9 @@ class _Run:
     # ---- one table -------------------------------------------------------------------
     def train(self, table: Table) -> TableTrainResult:
         artifacts = TableArtifacts(self.manifest.target_path, table.name)
-        plan = plan_table(self.manifest, table, self._context_columns(table))
+        plan = plan_table(
+            self.manifest, table, self._context_columns(table), self._secondary_context(table)
+        )
         settings = (
             synth_settings(table, min_count=privacy_min_count(self.manifest))
             if plan.mode == "learn"
@@ -169,6 +177,8 @@ class _Run:
             settings=settings.model_dump(mode="json") if settings else {},
         )
         inputs["sample_rows"] = table.synth.sample_rows
+        if plan.secondary_fks:  # linkage of another format is retrained, not reused
+            inputs["linkage_format"] = LINKAGE_FORMAT_VERSION
         fingerprint = digest(inputs)
         if self.full_refresh:
             artifacts.clear()
@@ -303,6 +313,21 @@ class _Run:
         parent = self.manifest.tables[foreign_key(table, probe.primary_fk).parent]
         return self._safe_attributes(parent, table.synth.context_columns, child=table.name)
 
+    def _secondary_context(self, table: Table) -> dict[str, list[str]]:
+        """Per secondary foreign key of a primary parent's child, the secondary parent's
+        safe columns the child is conditioned on too (chosen before its values)."""
+        if table.synth.mode == "copy" or not table.foreign_keys:
+            return {}
+        probe = plan_table(self.manifest, table)
+        if probe.primary_fk is None:  # a hierarchy links its secondary parents by its values
+            return {}
+        return {
+            name: self._safe_attributes(
+                self.manifest.tables[foreign_key(table, name).parent], None, child=table.name
+            )
+            for name in probe.secondary_fks
+        }
+
     def _safe_attributes(
         self, parent: Table, requested: list[str] | None, *, child: str
     ) -> list[str]:
@@ -326,10 +351,14 @@ class _Run:
     def _context_kinds(self, table: Table, plan: TablePlan) -> dict[str, str] | None:
         if plan.hierarchy_fk and plan.context_columns:
             return {c: "categorical" if c == DEPTH else table.column(c).kind for c in plan.context_columns}
-        if not plan.primary_fk or not plan.context_columns:
+        if not plan.primary_fk or not plan.model_context:
             return None
         parent = self.manifest.tables[foreign_key(table, plan.primary_fk).parent]
-        return {c: parent.column(c).kind for c in plan.context_columns}
+        kinds = {c: parent.column(c).kind for c in plan.context_columns}
+        for name, columns in plan.secondary_context.items():
+            other = self.manifest.tables[foreign_key(table, name).parent]
+            kinds.update({secondary_context_name(name, c): other.column(c).kind for c in columns})
+        return kinds
 
     def _bounds(
         self, table: Table, columns: list[str]
@@ -380,7 +409,13 @@ def _informative_context(plan: TablePlan, context: Any) -> Any:
     the columns kept, so generation reads and passes exactly those."""
     if context is None:
         plan.context_columns = []
+        plan.secondary_context = {}
         return None
     _, kept = FixedValues.split(context)
     plan.context_columns = [c for c in plan.context_columns if c in kept]
-    return context[plan.context_columns] if plan.context_columns else None
+    narrowed = {
+        name: [c for c in columns if secondary_context_name(name, c) in kept]
+        for name, columns in plan.secondary_context.items()
+    }
+    plan.secondary_context = {name: columns for name, columns in narrowed.items() if columns}
+    return context[plan.model_context] if plan.model_context else None

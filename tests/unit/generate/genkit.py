@@ -195,11 +195,13 @@ def write_project(
     *,
     schema: str = SCHEMA_YML,
     project_yml: str = PROJECT_YML,
+    models: dict[str, str] | None = None,
 ) -> Path:
-    """Write the mini shop project (and its data) into ``root``."""
+    """Write the mini shop project (and its data) into ``root``; ``models`` replaces the
+    shop's model SQL (name -> SQL) for a project of other tables."""
     data = data if data is not None else make_data()
     files = {"shive_project.yml": project_yml, "models/schema.yml": schema}
-    files.update({f"models/{name}.sql": sql for name, sql in MODELS.items()})
+    files.update({f"models/{name}.sql": sql for name, sql in (models or MODELS).items()})
     for rel, text in files.items():
         path = root / rel
         path.parent.mkdir(parents=True, exist_ok=True)

@@ -274,3 +274,43 @@ def test_the_same_seed_gives_the_same_rows_on_every_target(
             left = _frame(duck, name)
             right = _frame(parquet, name)
             pd.testing.assert_frame_equal(left, right, check_dtype=False)
+
+
+def test_a_child_is_conditioned_on_its_secondary_parents_too(trained, real_con, open_target) -> None:
+    from synthohive_dbt.generate.trained import load_trained
+
+    items = load_trained(trained, trained.tables["order_items"])
+    # the product's safe attributes (no key, no unique sku) join the order's, named by the key
+    assert items.plan.secondary_context == {"product_id__products": ["category", "price"]}
+    assert items.plan.model_context[-2:] == [
+        "product_id__products.category",
+        "product_id__products.price",
+    ]
+    assert items.secondary["product_id__products"].by == "primary"
+    orders = load_trained(trained, trained.tables["orders"])
+    assert "promotion_id__promotions" in orders.plan.secondary_fks  # a copy parent, nullable
+    target = open_target()
+    _generate(trained, target, real_con)
+    promo = _frame(target, "orders")["promotion_id"]
+    real = _frame_real(real_con, "orders")["promotion_id"]
+    assert abs(promo.isna().mean() - real.isna().mean()) < 0.1
+
+
+def _frame_real(con, name: str) -> pd.DataFrame:
+    return con.execute(f"SELECT * FROM {name}").df()
+
+
+def test_linkage_of_the_old_format_asks_to_retrain(trained) -> None:
+    import json
+
+    from synthohive_dbt.errors import ArtifactError
+    from synthohive_dbt.generate.trained import load_trained
+    from synthohive_dbt.training import TableArtifacts
+
+    path = TableArtifacts(trained.target_path, "order_items").linkage_path
+    doc = json.loads(path.read_text())
+    doc["format_version"] = 1
+    path.write_text(json.dumps(doc))
+    with pytest.raises(ArtifactError) as info:
+        load_trained(trained, trained.tables["order_items"])
+    assert "--full-refresh" in info.value.hint and "order_items" in info.value.message

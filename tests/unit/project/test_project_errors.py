@@ -500,7 +500,7 @@ def test_check_expression_is_stored_without_comments(make_project):
 
 
 def test_batch_size_must_fit_pac(make_project):
-    root = make_project(_schema("  - name: customers\n    config: {synth: {batch_size: 64}}\n"))
+    root = make_project(_schema("  - name: customers\n    config: {synth: {batch_size: 64, pac: 10}}\n"))
     err = _load_error(root)
     assert "batch_size 64 of model 'customers' is not a multiple of pac 10" in err.message
     assert "60" in err.hint
