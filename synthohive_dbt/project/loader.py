@@ -310,7 +310,7 @@ def _tags(model: _Model) -> list[str]:
 
 def _check_synth(merged: dict[str, Any], model: _Model, root: Path) -> None:
     batch, pac = merged.get("batch_size", SynthConfig().batch_size), merged.get("pac", DEFAULT_PAC)
-    if pac is not None and batch % pac:
+    if batch % pac:
         where = model.declared
         message = f"batch_size {batch} of model {model.name!r} is not a multiple of pac {pac}"
         hint = f"use a batch_size divisible by {pac}, e.g. {batch - batch % pac or pac}"

@@ -22,9 +22,8 @@ from ..synth.settings import SynthSettings as EngineSettings
 from .model import ColumnKind, OrphanPolicy, SynthConfig, pipeline_synth_fields
 
 PROJECT_FILE = "shive_project.yml"
-#: the CTGAN engine's default ``pac`` (None: chosen per table, see SynthSettings.pac_for);
-#: batch_size must be a multiple of a pac that is set (checked at validate)
-DEFAULT_PAC: int | None = EngineSettings.model_fields["pac"].default
+#: the CTGAN engine's default ``pac``: batch_size must be a multiple of it (checked at validate)
+DEFAULT_PAC: int = EngineSettings.model_fields["pac"].default
 
 
 class StrictModel(BaseModel):

@@ -8,7 +8,6 @@ mapping through :meth:`SynthSettings.from_mapping`.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -18,10 +17,6 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from ..errors import TrainingError, did_you_mean
 
 Precision = Literal["auto", "float32", "bfloat16"]
-
-#: the pac of a model without a parent context when ``pac`` is not set
-ROOT_PAC = 10
-
 
 #: engine settings the pipeline sets from the project's privacy settings
 #: (``privacy.min_count``, the ``pii: {action: keep}`` columns), never from ``config.synth``
@@ -48,11 +43,11 @@ class SynthSettings(BaseModel):
     )
     batch_size: int = Field(500, ge=2, description="rows per step; a multiple of pac")
     discriminator_steps: int = Field(1, ge=1, description="critic updates per generator update")
-    pac: int | None = Field(
-        None, ge=1,
-        description="rows the critic judges together (PacGAN); None: 10 for a table without a "
-        "parent context, 1 for one with (a child): a pack of 10 averages each row's fit to "
-        "its own context away, and the child barely follows its parents",
+    pac: int = Field(
+        1, ge=1,
+        description="rows the critic judges together (PacGAN): a pack of 10 averages each "
+        "row's fit away, so pairs of columns (and a child's dependence on its parents) are "
+        "learnt weakly; 1 judges every row on its own",
     )
     log_frequency: bool = Field(True, description="training-by-sampling with log category frequencies")
     # ---- networks and optimisers -----------------------------------------------------
@@ -127,16 +122,9 @@ class SynthSettings(BaseModel):
         True, description="clip numeric and datetime output to the training min and max"
     )
 
-    def pac_for(self, *, has_context: bool) -> int:
-        """The pac a model uses: ``pac`` when set, else 1 with a parent context and 10
-        (or the largest divisor of ``batch_size`` up to 10) without."""
-        if self.pac is not None:
-            return self.pac
-        return 1 if has_context else math.gcd(ROOT_PAC, self.batch_size)
-
     @model_validator(mode="after")
     def _batch_fits_pac(self) -> SynthSettings:
-        if self.pac is not None and self.batch_size % self.pac:
+        if self.batch_size % self.pac:
             raise ValueError(
                 f"batch_size {self.batch_size} must be a multiple of pac {self.pac}"
             )

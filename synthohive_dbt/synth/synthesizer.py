@@ -216,7 +216,7 @@ class TableSynthesizer:
         self.generator_net, self.critic = build_networks(
             dims["generator_input"], dims["data_dim"], dims["critic_input"],
             generator_dim=tuple(settings.generator_dim), discriminator_dim=tuple(settings.discriminator_dim),
-            pac=settings.pac_for(has_context=self.context_transformer is not None), seed=self.seed, device=self._device,
+            pac=settings.pac, seed=self.seed, device=self._device,
         )
         self._optimizers = (
             torch.optim.Adam(self.generator_net.parameters(), lr=settings.generator_lr,
